@@ -1,0 +1,1 @@
+"""Lambda-compatible functions: warm worker processes, the Runtime API and the Invoke API."""

@@ -1,0 +1,1 @@
+"""Private networks: VPCs, subnets, security groups and instances, enforced for real."""
