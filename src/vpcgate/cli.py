@@ -118,17 +118,14 @@ def up(
 @click.option("--seed", type=click.Path(path_type=Path, file_okay=False), default=Path("../shared/seed"))
 def demo(seed: Path) -> None:
     """Run the seed architecture end to end (for now: validate it and say what is missing)."""
+    network = Path("examples/seed-network/template.yaml")
     template = seed / "cloudformation" / "vpc-proxy.template.json"
-    overrides = (
-        "BackendHost=10.0.1.10",
-        "SecurityGroupId=sg-0123456789abcdef0",
-        "SubnetId=subnet-0123456789abcdef0",
-    )
-    out.print(f"[bold]vpcgate demo[/bold]: validating {template}")
-    print_description(describe(_deploy([template], overrides, DEFAULT_REGION, False)))
+    out.print(f"[bold]vpcgate demo[/bold]: {network} then {template} (outputs fill parameters)")
+    print_description(describe(_deploy([network, template], (), DEFAULT_REGION, False)))
     for example in sorted(Path("examples").glob("*/template.y*ml")):
-        out.print(f"\n[bold]example[/bold] {example}")
-        print_description(describe(_deploy([example], (), DEFAULT_REGION, False)))
+        if example != network:
+            out.print(f"\n[bold]example[/bold] {example}")
+            print_description(describe(_deploy([example], (), DEFAULT_REGION, False)))
     out.print(
         "\n[yellow]Not there yet: serving the gateway (issue 6), so the seed cannot be called end "
         "to end; functions (issue 4) and private networks (issue 5) are being built.[/yellow]"
