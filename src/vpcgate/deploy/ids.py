@@ -41,3 +41,12 @@ def generated_name(stack_name: str, logical_id: str, max_length: int = 64) -> st
     head = f"{stack_name}-{logical_id}"
     room = max_length - len(suffix) - 1
     return f"{head[:room]}-{suffix}"
+
+
+def stable_uuid(*parts: str) -> str:
+    """A version-4-shaped UUID derived from ``parts`` (the tail of ``AWS::StackId``)."""
+    raw = bytearray(_digest("uuid", *parts)[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -1,0 +1,89 @@
+"""AWS::Lambda::Permission, ::Version and ::Alias → PermissionSpec, VersionSpec, AliasSpec.
+
+- Permission: FunctionName (name, ARN or partial ARN), Action, Principal, SourceArn, SourceAccount;
+  Ref = a generated id. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html
+- Version: Ref = the version ARN ``...:function:NAME:N``; GetAtt Version = ``N`` and FunctionArn.
+  Versions of a function are numbered 1, 2, ... in deploy order (AWS numbers them as published).
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-version.html
+- Alias: Name (not all digits), FunctionVersion (``$LATEST`` or a number); Ref = the alias ARN
+  ``...:function:NAME:ALIAS``; GetAtt AliasArn.
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-alias.html
+"""
+
+from __future__ import annotations
+
+import re
+
+from vpcgate.deploy.ids import generated_name
+from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
+from vpcgate.deploy.providers.lambda_function import function_arn, function_name_of
+from vpcgate.deploy.providers.props import Props
+from vpcgate.deploy.providers.run import models_of
+from vpcgate.functions.model import AliasSpec, FunctionSpec, PermissionSpec, VersionSpec
+
+_ALIAS = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
+
+
+def _known_function(props: Props, ctx: DeployContext) -> FunctionSpec:
+    """The FunctionSpec FunctionName points at; versions and aliases need one deployed in this run."""
+    name = function_name_of(props.required_text("FunctionName"))
+    for spec in models_of(ctx, FunctionSpec):
+        if spec.name == name:
+            return spec
+    deployed = ctx.find_by_physical_id(name)
+    if deployed is not None and isinstance(deployed.model, FunctionSpec):
+        return deployed.model
+    raise props.error(f"function {name!r} is not deployed by this run", "FunctionName")
+
+
+class PermissionProvider:
+    resource_type = "AWS::Lambda::Permission"
+
+    def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
+        props = Props(res)
+        spec = PermissionSpec(
+            logical_id=res.logical_id,
+            function_name=props.required_text("FunctionName"),
+            action=props.required_text("Action"),
+            principal=props.required_text("Principal"),
+            source_arn=props.text("SourceArn"),
+            source_account=props.text("SourceAccount"),
+        )
+        physical_id = generated_name(ctx.stack_name, res.logical_id, 64)
+        return Deployed(res.logical_id, res.resource_type, physical_id, {}, spec)
+
+
+class VersionProvider:
+    resource_type = "AWS::Lambda::Version"
+
+    def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
+        props = Props(res)
+        function = _known_function(props, ctx)
+        earlier = [v for v in models_of(ctx, VersionSpec) if v.function_name == function.name]
+        number = str(len(earlier) + 1)
+        arn = f"{function.arn}:{number}"
+        spec = VersionSpec(res.logical_id, function.name, number, arn)
+        attributes = {"Version": number, "FunctionArn": function.arn}
+        return Deployed(res.logical_id, res.resource_type, arn, attributes, spec)
+
+
+class AliasProvider:
+    resource_type = "AWS::Lambda::Alias"
+
+    def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
+        props = Props(res)
+        name = props.required_text("Name")
+        if not _ALIAS.fullmatch(name):
+            raise props.error(f"alias name {name!r} must be 1-128 of [a-zA-Z0-9_-], not all digits", "Name")
+        function_name = function_name_of(props.required_text("FunctionName"))
+        version = props.required_text("FunctionVersion")
+        if version != "$LATEST" and not version.isdigit():
+            raise props.error(
+                f"FunctionVersion must be $LATEST or a version number, not {version!r}", "FunctionVersion"
+            )
+        arn = f"{function_arn(ctx, function_name)}:{name}"
+        spec = AliasSpec(res.logical_id, function_name, name, version, arn)
+        return Deployed(res.logical_id, res.resource_type, arn, {"AliasArn": arn}, spec)
+
+
+PROVIDERS = (PermissionProvider(), VersionProvider(), AliasProvider())
