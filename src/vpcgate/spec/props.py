@@ -115,11 +115,11 @@ class Props:
         value = self.text(key)
         if value is None:
             return default
-        try:
-            return enum(value.upper())
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum)
-            raise self.fail(f"{key} must be one of {allowed}, got {value!r}", key) from None
+        for member in enum:
+            if member.value.lower() == value.lower():
+                return member
+        allowed = ", ".join(m.value for m in enum)
+        raise self.fail(f"{key} must be one of {allowed}, got {value!r}", key)
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key)
