@@ -1,0 +1,259 @@
+"""vpcgate's built-in Python runtime: runs ``def handler(event, context)`` in a warm worker process.
+
+Started as ``python -I -S python_bootstrap.py RFD WFD`` (standard library only, isolated mode: the
+function sees its own code directory first on ``sys.path``, not vpcgate's). It speaks to vpcgate over
+two inherited pipes with length-prefixed frames instead of the Runtime API over HTTP (cheaper per
+invocation); what the handler sees is what AWS's Python runtime gives it:
+
+- the context object (function_name, function_version, invoked_function_arn, memory_limit_in_mb (a
+  string, as AWS gives it), aws_request_id, log_group_name, log_stream_name, identity, client_context,
+  get_remaining_time_in_millis()):
+  https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
+- error documents ``{"errorMessage", "errorType", "requestId", "stackTrace"}`` and the init errors
+  Runtime.ImportModuleError, Runtime.UserCodeSyntaxError, Runtime.HandlerNotFound,
+  Runtime.MalformedHandlerName: https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html
+- the root logger writes ``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``:
+  https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
+
+Frame: ``>II`` (meta length, body length), meta JSON, body bytes. In: ``{"id", "deadline", "arn",
+"trace", "cc", "ci"}`` + event. Out: ``{"k": "ready"|"ok"|"err"|"init_err"}`` + JSON document.
+"""
+
+import decimal
+import importlib
+import json
+import logging
+import os
+import struct
+import sys
+import time
+import traceback
+from typing import Any
+
+_HEAD = struct.Struct(">II")
+
+
+class _Channel:
+    def __init__(self, rfd: int, wfd: int) -> None:
+        self.rfd = rfd
+        self.wfd = wfd
+
+    def _read_exactly(self, size: int) -> bytes:
+        chunks = []
+        while size:
+            chunk = os.read(self.rfd, min(size, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def recv(self) -> tuple[dict[str, Any], bytes]:
+        meta_len, body_len = _HEAD.unpack(self._read_exactly(_HEAD.size))
+        meta = json.loads(self._read_exactly(meta_len))
+        return meta, self._read_exactly(body_len)
+
+    def send(self, kind: str, body: bytes = b"", **extra: Any) -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        meta = json.dumps({"k": kind, **extra}).encode()
+        data = memoryview(_HEAD.pack(len(meta), len(body)) + meta + body)
+        while data:
+            written = os.write(self.wfd, data)
+            data = data[written:]
+
+
+class _InitError(Exception):
+    def __init__(self, error_type: str, message: str, stack: Any = ()) -> None:
+        super().__init__(message)
+        self.document = {
+            "errorMessage": message,
+            "errorType": error_type,
+            "requestId": "",
+            "stackTrace": list(stack),
+        }
+
+
+class CognitoIdentity:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.cognito_identity_id = data.get("cognitoIdentityId")
+        self.cognito_identity_pool_id = data.get("cognitoIdentityPoolId")
+
+
+class Client:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.installation_id = data.get("installation_id")
+        self.app_title = data.get("app_title")
+        self.app_version_name = data.get("app_version_name")
+        self.app_version_code = data.get("app_version_code")
+        self.app_package_name = data.get("app_package_name")
+
+
+class ClientContext:
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.client = Client(data["client"]) if data.get("client") else None
+        self.custom = data.get("custom")
+        self.env = data.get("env")
+
+
+class LambdaContext:
+    """The context object a handler gets (field names as in AWS's Python runtime)."""
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        env = os.environ
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.invoked_function_arn = meta.get("arn")
+        self.aws_request_id = meta["id"]
+        self._deadline_ms = meta["deadline"]
+        self.identity = CognitoIdentity(json.loads(meta["ci"]) if meta.get("ci") else {})
+        self.client_context = ClientContext(json.loads(meta["cc"])) if meta.get("cc") else None
+        self.tenant_id = meta.get("tenant")
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+    def log(self, message: object) -> None:
+        sys.stdout.write(str(message))
+
+
+class _RequestIdFilter(logging.Filter):
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = _RequestIdFilter.request_id
+        return True
+
+
+def _setup_logging() -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+    )
+    formatter.converter = time.gmtime
+    formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
+    handler.setFormatter(formatter)
+    handler.terminator = ""
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+def _load_handler(spec: str) -> Any:
+    try:
+        module_name, function_name = spec.rsplit(".", 1)
+    except ValueError as error:
+        raise _InitError("Runtime.MalformedHandlerName", f"Bad handler '{spec}': {error}") from None
+    module_name = module_name.replace("/", ".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise _InitError(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}"
+        ) from None
+    except SyntaxError as error:
+        stack = [f'  File "{error.filename}" Line {error.lineno}\n    {(error.text or "").strip()}\n']
+        raise _InitError(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {error}", stack
+        ) from None
+    except Exception as error:
+        raise _InitError(type(error).__name__, str(error), _stack(error)) from None
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        raise _InitError(
+            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+        )
+    return handler
+
+
+def _stack(error: BaseException) -> list[str]:
+    tb = error.__traceback__
+    frames = traceback.extract_tb(tb)
+    here = os.path.abspath(__file__)
+    return traceback.format_list([f for f in frames if os.path.abspath(f.filename) != here])
+
+
+def _error_document(error: BaseException, request_id: str) -> dict[str, Any]:
+    return {
+        "errorMessage": str(error),
+        "errorType": type(error).__name__,
+        "requestId": request_id,
+        "stackTrace": _stack(error),
+    }
+
+
+def _log_error(document: dict[str, Any]) -> None:
+    stack = "".join(document.get("stackTrace") or ())
+    sys.stdout.write(f"[ERROR] {document['errorType']}: {document['errorMessage']}\r")
+    sys.stdout.write(("Traceback (most recent call last):\r" + stack.replace("\n", "\r")).rstrip("\r") + "\n")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value % 1 else int(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _invoke(channel: _Channel, handler: Any, meta: dict[str, Any], body: bytes) -> None:
+    request_id = meta["id"]
+    _RequestIdFilter.request_id = request_id
+    os.environ["_X_AMZN_TRACE_ID"] = meta.get("trace") or ""
+    try:
+        event = json.loads(body) if body else None
+    except ValueError as error:
+        document = {
+            "errorMessage": f"Unable to unmarshal input: {error}",
+            "errorType": "Runtime.UnmarshalError",
+            "requestId": request_id,
+            "stackTrace": [],
+        }
+        channel.send("err", json.dumps(document).encode())
+        return
+    try:
+        result = handler(event, LambdaContext(meta))
+    except Exception as error:
+        document = _error_document(error, request_id)
+        _log_error(document)
+        channel.send("err", json.dumps(document).encode())
+        return
+    try:
+        payload = json.dumps(result, default=_json_default).encode()
+    except (TypeError, ValueError) as error:
+        document = {
+            "errorMessage": f"Unable to marshal response: {error}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": request_id,
+            "stackTrace": [],
+        }
+        _log_error(document)
+        channel.send("err", json.dumps(document).encode())
+        return
+    channel.send("ok", payload)
+
+
+def main() -> int:
+    channel = _Channel(int(sys.argv[1]), int(sys.argv[2]))
+    del sys.argv[1:]
+    sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
+    _setup_logging()
+    try:
+        handler = _load_handler(os.environ.get("_HANDLER", ""))
+    except _InitError as error:
+        _log_error(error.document)
+        channel.send("init_err", json.dumps(error.document).encode())
+        return 0
+    channel.send("ready")
+    while True:
+        try:
+            meta, body = channel.recv()
+        except EOFError:
+            return 0
+        _invoke(channel, handler, meta, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The functions service: ``invoke(name, payload)`` is the only way anything runs a function.
+
+It owns the deployed functions (by name, with their versions and aliases), one warm pool per function,
+the account-wide concurrency limit, invocation types and payload limits, idle reaping and shutdown.
+Callers: the gateway's Lambda integrations, the Invoke API (``invoke_api.py``) and ``vpcgate invoke``.
+
+Behaviour follows https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html:
+RequestResponse runs and returns the payload; Event queues (202, empty body) and runs in the
+background; DryRun only checks the function exists (204). Requests over 6 MB (256 KB for Event) are
+refused with RequestEntityTooLargeException. Versions and aliases resolve to their version number for
+``X-Amz-Executed-Version``; vpcgate runs the function's current code for every version.
+
+Errors raised (see ``errors.py``): ResourceNotFoundException, RequestTooLargeException,
+TooManyRequestsException, ServiceException.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vpcgate.functions.code import prepare_code
+from vpcgate.functions.errors import RequestTooLargeException, ResourceNotFoundException
+from vpcgate.functions.invocation import InvocationRequest, InvocationType, InvokeResult
+from vpcgate.functions.launch import HostLauncher, Launcher
+from vpcgate.functions.model import AliasSpec, FunctionSpec, VersionSpec
+from vpcgate.functions.pool import AccountConcurrency, FunctionVersion, Pool
+from vpcgate.functions.runtimes import resolve_runtime
+
+log = logging.getLogger("vpcgate.functions")
+
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+MAX_EVENT_PAYLOAD = 256 * 1024
+LATEST = "$LATEST"
+
+LogSink = Callable[[str, InvokeResult], None]
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """How the functions service runs."""
+
+    work_dir: Path  # inline and zipped code is written under here
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+    concurrency_limit: int = 1000  # the account's concurrent executions
+    idle_timeout: float = 600.0  # seconds an idle worker is kept warm
+    reap_interval: float = 30.0
+
+
+def _default_sink(name: str, result: InvokeResult) -> None:
+    for line in result.log.rstrip("\n").split("\n"):
+        log.info("[%s] %s", name, line)
+
+
+@dataclass
+class _Function:
+    pool: Pool
+    versions: dict[str, str] = field(default_factory=dict)  # version → version
+    aliases: dict[str, str] = field(default_factory=dict)  # alias → version
+
+
+class FunctionService:
+    """Deployed functions and their warm pools."""
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        launcher_for: Callable[[FunctionSpec], Launcher] | None = None,
+        log_sink: LogSink | None = _default_sink,
+    ) -> None:
+        self.config = config
+        self._clock = clock
+        self._launcher_for = launcher_for or (lambda _spec: HostLauncher())
+        self._log_sink = log_sink
+        self._account = AccountConcurrency(config.concurrency_limit)
+        self._functions: dict[str, _Function] = {}
+        self._old_pools: set[Pool] = set()
+        self._background: set[asyncio.Task[object]] = set()
+        self._reaper: asyncio.Task[None] | None = None
+
+    # -- deployment
+    def deploy(self, spec: FunctionSpec, *, env: dict[str, str] | None = None) -> None:
+        """Add a function, or replace its code and configuration (old workers are drained)."""
+        runtime = resolve_runtime(spec.runtime)
+        code_dir = prepare_code(spec, runtime, self.config.work_dir)
+        version = FunctionVersion(spec, runtime, code_dir, self.config.region, LATEST, dict(env or {}))
+        pool = Pool(
+            version,
+            account=self._account,
+            launcher=self._launcher_for(spec),
+            clock=self._clock,
+            idle_timeout=self.config.idle_timeout,
+        )
+        old = self._functions.get(spec.name)
+        if old is not None:
+            old.pool.drain()
+            self._old_pools.add(old.pool)
+            self._functions[spec.name] = _Function(pool, old.versions, old.aliases)
+        else:
+            self._functions[spec.name] = _Function(pool)
+
+    def add_version(self, spec: VersionSpec) -> None:
+        self._function(spec.function_name).versions[spec.version] = spec.version
+
+    def add_alias(self, spec: AliasSpec) -> None:
+        self._function(spec.function_name).aliases[spec.name] = spec.function_version
+
+    def names(self) -> list[str]:
+        return sorted(self._functions)
+
+    def pool(self, name: str) -> Pool:
+        """The current pool of a function (for tests, the console and benchmarks)."""
+        return self._function(name).pool
+
+    def _function(self, name: str) -> _Function:
+        fn = self._functions.get(name)
+        if fn is None:
+            raise ResourceNotFoundException(f"Function not found: {self._arn(name)}")
+        return fn
+
+    def _arn(self, name: str, qualifier: str | None = None) -> str:
+        arn = f"arn:aws:lambda:{self.config.region}:{self.config.account_id}:function:{name}"
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    def resolve(self, function_name: str, qualifier: str | None = None) -> tuple[str, str, str]:
+        """(name, executed version, invoked ARN) for a name, ``name:qualifier``, or (partial) ARN."""
+        name, qualifier = _split_name(function_name, qualifier)
+        fn = self._functions.get(name)
+        version = _qualified_version(fn, qualifier) if fn is not None else None
+        if fn is None or version is None:
+            raise ResourceNotFoundException(f"Function not found: {self._arn(name, qualifier)}")
+        return name, version, self._arn(name, qualifier)
+
+    # -- invocation
+    async def invoke(
+        self,
+        function_name: str,
+        payload: bytes,
+        *,
+        qualifier: str | None = None,
+        invocation_type: InvocationType = InvocationType.REQUEST_RESPONSE,
+        client_context: str | None = None,
+        identity: str | None = None,
+    ) -> InvokeResult:
+        """Invoke a function. Raises LambdaServiceError subclasses for what Lambda itself refuses."""
+        name, version, arn = self.resolve(function_name, qualifier)
+        limit = MAX_EVENT_PAYLOAD if invocation_type is InvocationType.EVENT else MAX_SYNC_PAYLOAD
+        if len(payload) > limit:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            )
+        request_id = str(uuid.uuid4())
+        if invocation_type is InvocationType.DRY_RUN:
+            return InvokeResult(204, b"", request_id, version)
+        pool = self._functions[name].pool
+        request = self._request(request_id, payload, arn, pool, client_context, identity)
+        if invocation_type is InvocationType.EVENT:
+            task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
+                self._run_event(name, pool, request)
+            )
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            return InvokeResult(202, b"", request_id, version)
+        result = await pool.invoke(request)
+        if version != LATEST:
+            result = _with_version(result, version)
+        if self._log_sink is not None:
+            self._log_sink(name, result)
+        return result
+
+    def _request(
+        self,
+        request_id: str,
+        payload: bytes,
+        arn: str,
+        pool: Pool,
+        client_context: str | None,
+        identity: str | None,
+    ) -> InvocationRequest:
+        now_ms = int(time.time() * 1000)
+        return InvocationRequest(
+            request_id=request_id,
+            payload=payload,
+            invoked_arn=arn,
+            deadline_ms=now_ms + pool.fn.spec.timeout_seconds * 1000,
+            trace_id=_trace_id(now_ms),
+            client_context=client_context,
+            identity=identity,
+        )
+
+    async def _run_event(self, name: str, pool: Pool, request: InvocationRequest) -> object:
+        try:
+            result = await pool.invoke(request)
+        except Exception as error:  # an Event invocation has no caller to tell: log it
+            log.warning("event invocation of %s failed: %s", name, error)
+            return None
+        if self._log_sink is not None:
+            self._log_sink(name, result)
+        return None
+
+    # -- housekeeping
+    def reap_idle(self) -> int:
+        """Stop workers idle for longer than ``idle_timeout`` (by the injected clock); returns how many."""
+        now = self._clock()
+        return sum(fn.pool.reap(now) for fn in self._functions.values())
+
+    def start_reaper(self) -> None:
+        """Reap idle workers every ``reap_interval`` seconds until shutdown."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(self.config.reap_interval)
+                self.reap_idle()
+
+        self._reaper = asyncio.get_running_loop().create_task(loop())
+
+    async def shutdown(self) -> None:
+        """Stop every worker (in-flight invocations end as Runtime.ExitError) and wait for them."""
+        if self._reaper is not None:
+            self._reaper.cancel()
+        for task in list(self._background):
+            task.cancel()
+        pools = [fn.pool for fn in self._functions.values()] + list(self._old_pools)
+        await asyncio.gather(*(pool.close() for pool in pools), return_exceptions=True)
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _split_name(function_name: str, qualifier: str | None) -> tuple[str, str | None]:
+    """Accepts ``name``, ``name:qualifier``, ``123456789012:function:name[:q]`` and full ARNs."""
+    parts = function_name.split(":")
+    if function_name.startswith("arn:") and len(parts) >= 7:
+        name, rest = parts[6], parts[7:]
+    elif len(parts) >= 3 and parts[1] == "function":
+        name, rest = parts[2], parts[3:]
+    else:
+        name, rest = parts[0], parts[1:]
+    embedded = rest[0] if rest else None
+    return name, qualifier or embedded
+
+
+def _qualified_version(fn: _Function, qualifier: str | None) -> str | None:
+    if qualifier is None or qualifier == LATEST:
+        return LATEST
+    if qualifier in fn.versions:
+        return fn.versions[qualifier]
+    return fn.aliases.get(qualifier)
+
+
+def _with_version(result: InvokeResult, version: str) -> InvokeResult:
+    return InvokeResult(
+        result.status, result.payload, result.request_id, version, result.function_error, result.log
+    )
+
+
+def _trace_id(now_ms: int) -> str:
+    """An X-Ray trace header value: ``Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0``."""
+    return f"Root=1-{now_ms // 1000:08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
