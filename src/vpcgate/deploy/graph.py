@@ -74,9 +74,12 @@ def _sub_references(args: Any, pointer: str) -> Iterator[Reference]:
         yield from references(variables, child(pointer, 1))
     if isinstance(source, str):
         for name in sub_names(source):
-            if name not in variables:
-                target = name if name in PSEUDO_NAMES else name.split(".", 1)[0]
-                yield Reference(target, pointer, "Fn::Sub")
+            if name in variables or name in PSEUDO_NAMES:
+                continue
+            if "." in name:  # ${Res.Attr} is Fn::GetAtt
+                yield Reference(name.split(".", 1)[0], pointer, "Fn::GetAtt")
+            else:
+                yield Reference(name, pointer, "Fn::Sub")
 
 
 def depends_on(resource: Mapping[str, Any], logical_id: str) -> list[Reference]:

@@ -104,7 +104,7 @@ class FunctionProvider:
             reserved_concurrency=props.integer("ReservedConcurrentExecutions", low=0),
             role_arn=props.text("Role"),
             architectures=_architectures(props),
-            template_dir=ctx.template_path.parent,
+            template_dir=ctx.template_path.parent.resolve(),
         )
         return Deployed(res.logical_id, res.resource_type, name, {"Arn": arn}, spec)
 
