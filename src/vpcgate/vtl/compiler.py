@@ -1,0 +1,343 @@
+"""Syntax tree → Python source → one compiled function per template (and per macro).
+
+Compiling once to Python code, rather than walking the tree, is what makes rendering cheap: a
+``$a.b.c`` becomes two inline ``dict.get`` calls guarded by a type check, text becomes a constant,
+``#foreach`` becomes a Python ``for``. The generated code only calls the helpers in
+:mod:`vpcgate.vtl.runtime` and :mod:`vpcgate.vtl.values`; it never parses.
+
+Generated functions take ``(v, out, st)``: the variables (Velocity's context, one flat dict), the
+output list and the :class:`~vpcgate.vtl.runtime.RenderState`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from vpcgate.vtl import runtime, values
+from vpcgate.vtl.ast import (
+    BinOp,
+    Block,
+    BreakDirective,
+    Call,
+    DefineDirective,
+    Expr,
+    ForeachDirective,
+    IfDirective,
+    Index,
+    Interpolated,
+    ListLit,
+    Literal,
+    Macro,
+    MacroCall,
+    MapLit,
+    Node,
+    Not,
+    Output,
+    Prop,
+    RangeLit,
+    Ref,
+    SetDirective,
+    StopDirective,
+    TemplateAst,
+    Text,
+)
+
+__all__ = ["compile_ast"]
+
+RenderFunction = Callable[[dict[str, Any], list[str], runtime.RenderState], None]
+
+_GLOBALS: dict[str, Any] = {
+    "_g": values.get_property,
+    "_c": values.call_method,
+    "_ix": values.get_index,
+    "_sp": values.set_property,
+    "_si": values.set_index,
+    "_tx": values.to_text,
+    "_tr": runtime.truth,
+    "_eq": runtime.eq,
+    "_lt": runtime.lt,
+    "_gt": runtime.gt,
+    "_le": runtime.le,
+    "_ge": runtime.ge,
+    "_add": runtime.add,
+    "_sub": runtime.sub,
+    "_mul": runtime.mul,
+    "_div": runtime.div,
+    "_mod": runtime.mod,
+    "_range": runtime.make_range,
+    "_iter": runtime.iterate,
+    "_Scope": runtime.ForeachScope,
+    "_Defined": runtime.DefinedBlock,
+    "_check": runtime.check,
+    "_bounded": runtime.bounded,
+    "_enter": runtime.enter_macro,
+    "_Stop": runtime.Stop,
+    "_Break": runtime.Break,
+    "_M": runtime.MISSING,
+    "_MAXLOOP": runtime.MAX_FOREACH,
+}
+
+_COMPARE = {"==": "_eq", "<": "_lt", ">": "_gt", "<=": "_le", ">=": "_ge"}
+_MATH = {"-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
+
+
+class _Writer:
+    """Accumulates Python source lines and hands out unique temporary names."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.counter = 0
+        self.functions: list[list[str]] = []
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+
+class _Compiler:
+    def __init__(self, writer: _Writer, macros: dict[str, Macro]) -> None:
+        self.w = writer
+        self.macros = macros
+
+    # ---- expressions ---------------------------------------------------------------------------
+
+    def expr(self, node: Expr) -> str:
+        if isinstance(node, Literal):
+            return repr(node.value)
+        if isinstance(node, Ref):
+            return self.ref(node, len(node.steps))
+        if isinstance(node, Interpolated):
+            return self.interpolated(node.body)
+        if isinstance(node, BinOp):
+            return self.binop(node)
+        if isinstance(node, Not):
+            return f"(not _tr({self.expr(node.operand)}))"
+        if isinstance(node, ListLit):
+            return "[" + "".join(self.expr(item) + ", " for item in node.items) + "]"
+        if isinstance(node, MapLit):
+            pairs = ", ".join(f"{self.expr(k)}: {self.expr(v)}" for k, v in node.pairs)
+            return "{" + pairs + "}"
+        if isinstance(node, RangeLit):
+            return f"_range({self.expr(node.low)}, {self.expr(node.high)})"
+        raise AssertionError(node)
+
+    def ref(self, node: Ref, upto: int) -> str:
+        code = f"v.get({node.name!r})"
+        for step in node.steps[:upto]:
+            if isinstance(step, Prop):
+                tmp = self.w.fresh("_t")
+                name = repr(step.name)
+                code = f"({tmp}.get({name}) if type({tmp} := {code}) is dict else _g({tmp}, {name}))"
+            elif isinstance(step, Call):
+                args = "".join(self.expr(arg) + ", " for arg in step.args)
+                code = f"_c({code}, {step.name!r}, ({args}))"
+            else:
+                assert isinstance(step, Index)
+                code = f"_ix({code}, {self.expr(step.key)})"
+        return code
+
+    def binop(self, node: BinOp) -> str:
+        left, right = self.expr(node.left), self.expr(node.right)
+        op = node.op
+        if op == "&&":
+            return f"(_tr({left}) and _tr({right}))"
+        if op == "||":
+            return f"(_tr({left}) or _tr({right}))"
+        if op == "!=":
+            return f"(not _eq({left}, {right}))"
+        if op in _COMPARE:
+            return f"{_COMPARE[op]}({left}, {right})"
+        if op == "+":
+            return f"_add({left}, {right}, {_source(node.left)!r}, {_source(node.right)!r})"
+        return f"{_MATH[op]}({left}, {right})"
+
+    def interpolated(self, body: Block) -> str:
+        if all(isinstance(n, Text) or (isinstance(n, Output) and not n.escape) for n in body.nodes):
+            parts = []
+            for n in body.nodes:
+                if isinstance(n, Text):
+                    parts.append(repr(n.text))
+                else:
+                    assert isinstance(n, Output)
+                    parts.append(f"_tx({self.expr(n.ref)})")
+            if not parts:
+                return "''"
+            if len(parts) == 1:
+                return parts[0]
+            return "_bounded(''.join((" + ", ".join(parts) + ",)))"
+        name = self.function(body, in_loop=False)
+        return f"_interp({name}, v, st)"
+
+    # ---- nodes ---------------------------------------------------------------------------------
+
+    def function(self, body: Block, *, in_loop: bool) -> str:
+        """Compile ``body`` as a separate function ``(v, out, st)``; return its name."""
+        name = self.w.fresh("_f")
+        saved = self.w.lines
+        self.w.lines = [f"def {name}(v, out, st):", "    w = out.append"]
+        self.block(body, 1, in_loop=in_loop)
+        self.w.functions.append(self.w.lines)
+        self.w.lines = saved
+        return name
+
+    def emit(self, indent: int, line: str) -> None:
+        self.w.lines.append("    " * indent + line)
+
+    def block(self, body: Block, indent: int, *, in_loop: bool) -> None:
+        before = len(self.w.lines)
+        for node in body.nodes:
+            self.node(node, indent, in_loop=in_loop)
+        if len(self.w.lines) == before:
+            self.emit(indent, "pass")
+
+    def node(self, node: Node, indent: int, *, in_loop: bool) -> None:
+        if isinstance(node, Text):
+            self.emit(indent, f"w({node.text!r})")
+        elif isinstance(node, Output):
+            self.output(node, indent)
+        elif isinstance(node, SetDirective):
+            self.set(node, indent)
+        elif isinstance(node, IfDirective):
+            self.if_(node, indent, in_loop=in_loop)
+        elif isinstance(node, ForeachDirective):
+            self.foreach(node, indent)
+        elif isinstance(node, BreakDirective):
+            self.emit(indent, "break" if in_loop else "raise _Break()")
+        elif isinstance(node, StopDirective):
+            self.emit(indent, "raise _Stop()")
+        elif isinstance(node, DefineDirective):
+            name = self.function(node.body, in_loop=False)
+            self.emit(indent, f"v[{node.name!r}] = _Defined({name}, v, st)")
+        elif isinstance(node, MacroCall):
+            self.macro_call(node, indent)
+        else:
+            raise AssertionError(node)
+
+    def output(self, node: Output, indent: int) -> None:
+        tmp = self.w.fresh("_x")
+        self.emit(indent, f"{tmp} = {self.expr(node.ref)}")
+        if not node.escape:
+            self.emit(indent, f"if {tmp} is not None: w({tmp} if type({tmp}) is str else _tx({tmp}))")
+            return
+        count = node.escape
+        odd = count % 2 == 1
+        null_text = "\\" * count + (node.literal if odd else "")
+        self.emit(indent, f"if {tmp} is None: w({null_text!r})")
+        value_text = "\\" * (count // 2)
+        if odd:
+            self.emit(indent, f"else: w({value_text + node.literal!r})")
+        else:
+            self.emit(indent, f"else: w({value_text!r} + _tx({tmp}))")
+
+    def set(self, node: SetDirective, indent: int) -> None:
+        tmp = self.w.fresh("_v")
+        self.emit(indent, f"{tmp} = {self.expr(node.value)}")
+        target = node.target
+        self.emit(indent, f"if {tmp} is not None:")
+        if not target.steps:
+            self.emit(indent + 1, f"v[{target.name!r}] = {tmp}")
+            return
+        owner = self.ref(target, len(target.steps) - 1)
+        last = target.steps[-1]
+        if isinstance(last, Prop):
+            self.emit(indent + 1, f"_sp({owner}, {last.name!r}, {tmp})")
+        else:
+            assert isinstance(last, Index)
+            self.emit(indent + 1, f"_si({owner}, {self.expr(last.key)}, {tmp})")
+
+    def if_(self, node: IfDirective, indent: int, *, in_loop: bool) -> None:
+        for i, (condition, body) in enumerate(node.branches):
+            keyword = "if" if i == 0 else "elif"
+            self.emit(indent, f"{keyword} _tr({self.expr(condition)}):")
+            self.block(body, indent + 1, in_loop=in_loop)
+        if node.otherwise is not None:
+            self.emit(indent, "else:")
+            self.block(node.otherwise, indent + 1, in_loop=in_loop)
+
+    def foreach(self, node: ForeachDirective, indent: int) -> None:
+        n = self.w.fresh("")
+        items, scope, saved, index = f"_it{n}", f"_fe{n}", f"_sv{n}", f"_i{n}"
+        emit = self.emit
+        emit(indent, f"{items} = _iter({self.expr(node.iterable)})")
+        emit(indent, f"if {items}:")
+        body = indent + 1
+        names = (node.var, "foreach", "velocityCount", "velocityHasNext")
+        emit(body, f"{saved} = ({', '.join(f'v.get({k!r}, _M)' for k in names)})")
+        emit(body, f"{scope} = _Scope(v.get('foreach'), len({items}))")
+        emit(body, f"v['foreach'] = {scope}")
+        emit(body, f"for {index}, _item in enumerate({items}):")
+        loop = body + 1
+        emit(loop, f"if {index} >= _MAXLOOP: break")
+        emit(loop, "st.iterations -= 1")
+        emit(loop, "if not st.iterations & 255: _check(st, out)")
+        emit(loop, f"{scope}.index = {index}")
+        emit(loop, f"v[{node.var!r}] = _item")
+        emit(loop, f"v['velocityCount'] = {index} + 1")
+        emit(loop, f"v['velocityHasNext'] = {index} + 1 < {scope}.size")
+        self.block(node.body, loop, in_loop=True)
+        for position, key in enumerate(names):
+            emit(body, f"if {saved}[{position}] is _M: v.pop({key!r}, None)")
+            emit(body, f"else: v[{key!r}] = {saved}[{position}]")
+
+    def macro_call(self, node: MacroCall, indent: int) -> None:
+        args = "".join(self.expr(arg) + ", " for arg in node.args)
+        body = self.function(node.body, in_loop=False) if node.body is not None else "None"
+        self.emit(indent, f"_macro_{node.name}(v, out, st, ({args}), {body})")
+
+
+def _source(node: Expr) -> str:
+    """The text Velocity shows for a null operand of string concatenation."""
+    return node.literal if isinstance(node, Ref) else ""
+
+
+def _interp(function: RenderFunction, variables: dict[str, Any], state: runtime.RenderState) -> str:
+    out: list[str] = []
+    function(variables, out, state)
+    return runtime.bounded("".join(out))
+
+
+def _macro_source(compiler: _Compiler, macro: Macro) -> None:
+    w = compiler.w
+    saved_lines = w.lines
+    w.lines = [f"def _macro_{macro.name}(v, out, st, args, body):", "    w = out.append"]
+    compiler.emit(1, f"_enter(st, {macro.name!r})")
+    names = (*macro.params, "bodyContent")
+    compiler.emit(1, f"saved = ({''.join(f'v.get({k!r}, _M), ' for k in names)})")
+    for i, param in enumerate(macro.params):
+        compiler.emit(1, f"if len(args) > {i}: v[{param!r}] = args[{i}]")
+    compiler.emit(1, "if body is not None: v['bodyContent'] = _Defined(body, v, st)")
+    compiler.emit(1, "try:")
+    compiler.block(macro.body, 2, in_loop=False)
+    compiler.emit(1, "except _Break:")
+    compiler.emit(2, "pass")
+    compiler.emit(1, "finally:")
+    compiler.emit(2, "st.depth -= 1")
+    for i, key in enumerate(names):
+        compiler.emit(2, f"if saved[{i}] is _M: v.pop({key!r}, None)")
+        compiler.emit(2, f"else: v[{key!r}] = saved[{i}]")
+    w.functions.append(w.lines)
+    w.lines = saved_lines
+
+
+def generate(tree: TemplateAst) -> str:
+    """The Python source for a template: ``_render(v, out, st)`` plus its helpers."""
+    writer = _Writer()
+    compiler = _Compiler(writer, tree.macros)
+    for macro in tree.macros.values():
+        _macro_source(compiler, macro)
+    writer.lines = ["def _render(v, out, st):", "    w = out.append"]
+    compiler.block(tree.body, 1, in_loop=False)
+    chunks = ["\n".join(f) for f in writer.functions]
+    chunks.append("\n".join(writer.lines))
+    return "\n\n".join(chunks) + "\n"
+
+
+def compile_ast(tree: TemplateAst, filename: str = "<vtl>") -> tuple[RenderFunction, str]:
+    """Compile a parsed template into its render function; also return the generated source."""
+    source = generate(tree)
+    namespace: dict[str, Any] = dict(_GLOBALS)
+    namespace["_interp"] = _interp
+    exec(compile(source, filename, "exec"), namespace)
+    function: RenderFunction = namespace["_render"]
+    return function, source
