@@ -1,26 +1,31 @@
 """Resource routing: a request's method and path → the resource and method it runs, and path parameters.
 
-Pure and compiled once per deployed stage: a tree with one ``dict`` of literal children per level,
-at most one ``{param}`` child and at most one ``{proxy+}`` child (AWS forbids sibling path variables
-of different names, and a greedy variable anywhere but last:
-https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-set-up-simple-proxy.html).
+Pure and compiled once per deployed stage: a tree with one ``dict`` of literal children per level and
+at most one variable child, ``{param}`` or ``{proxy+}`` (AWS refuses a second variable sibling, "only
+one is allowed", and a greedy variable anywhere but last:
+https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-settings-method-request.html#api-gateway-proxy-resource;
+the docs' own example ``/parent/{proxy+}`` beside ``/parent/{child}/...`` is refused by AWS, as
+recorded in localstack/localstack#7746).
 
 Rules, as API Gateway REST APIs apply them:
 
 - **Precedence** at each level: a literal segment, then ``{param}`` (one non-empty segment), then
   ``{proxy+}`` (greedy: one or more segments, the rest of the path, never zero segments — so
-  ``/{proxy+}`` does not answer ``/``; the root needs its own method).
+  ``/{proxy+}`` does not answer ``/``; the root needs its own method, logandk/serverless-wsgi#20).
   https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html
 - **Methods**: the request's method, else ``ANY``
   (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-any-method.html).
-- **Backtracking** (AWS documents none; this is what a user expects, and what routers that mirror
-  AWS do): a depth-first search in precedence order; a branch that does not end on a resource with
-  the request's method (or ANY) is abandoned for the next alternative. So with ``/a/{x}/c`` and
-  ``/{y}/b/d``, ``GET /a/b/d`` runs ``/{y}/b/d``; with ``GET /pets/dog`` and ``POST /pets/{name}``,
-  ``POST /pets/dog`` runs ``/pets/{name}``.
+- **Resource and method resolve together** (backtracking): a depth-first search in precedence order;
+  a branch that does not end on a resource with the request's method (or ANY) is abandoned for the
+  next alternative. Measured on real API Gateway and recorded in ministackorg/ministack#1423
+  (``/jobs`` without methods, ``POST /jobs/reboot`` against ``GET /jobs/{operation_type}``: both
+  served by ``/{proxy+}`` ANY) and floci-io/floci#3399, #3547, #1547 (``GET /users/me`` with only
+  ``PATCH /users/me`` and ``GET /users/{userId}``: served by ``/users/{userId}``; ``POST /users/me``:
+  403). AWS documents no backtracking across literal segments (``/a/{x}/c`` vs ``/{y}/b/d`` for
+  ``/a/b/d``); the same search applies there, which is what a user expects.
 - **Trailing slashes** are ignored (``/pets/`` is ``/pets``); an empty segment inside the path
-  (``/a//b``) matches no literal and no ``{param}``, only a ``{proxy+}`` that swallows it.
-  Literal segments compare case-sensitively.
+  (``/a//b``) matches no literal and no ``{param}``, only a ``{proxy+}`` that swallows it (AWS is
+  silent). Literal segments compare case-sensitively.
 - **Unknown path or method** → :class:`~vpcgate.gateway.errors.MissingAuthenticationTokenError`,
   AWS's ``403 {"message":"Missing Authentication Token"}`` (there is no 404 or 405:
   https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html).
@@ -125,10 +130,12 @@ def _child(node: _Node[T], part: str, resource_path: str, *, last: bool) -> _Nod
 def _variable(node: _Node[T], kind: str, name: str, resource_path: str) -> _Node[T]:
     if not name or "{" in name or "}" in name:
         raise TemplateError(f"resource path {resource_path!r}: bad path variable {name!r}")
-    existing_name = node.param_name if kind == "param" else node.proxy_name
-    if existing_name is not None and existing_name != name:
+    existing = _variable_part(node)
+    wanted = f"{{{name}}}" if kind == "param" else f"{{{name}+}}"
+    if existing is not None and existing != wanted:
         raise TemplateError(
-            f"resource path {resource_path!r}: a sibling path variable {{{existing_name}}} already exists"
+            f"resource path {resource_path!r}: a sibling {existing} already has a variable path part"
+            " -- only one is allowed"
         )
     if kind == "param":
         node.param_name = name
@@ -137,6 +144,14 @@ def _variable(node: _Node[T], kind: str, name: str, resource_path: str) -> _Node
     node.proxy_name = name
     node.proxy = node.proxy or _Node()
     return node.proxy
+
+
+def _variable_part(node: _Node[T]) -> str | None:
+    if node.param_name is not None:
+        return f"{{{node.param_name}}}"
+    if node.proxy_name is not None:
+        return f"{{{node.proxy_name}+}}"
+    return None
 
 
 _Found = tuple[_Node[T], str, list[tuple[str, str]]]

@@ -101,10 +101,33 @@ def test_backtracking_over_methods() -> None:
     assert (got.target, dict(got.path_parameters)) == ("named", {"name": "dog"})
 
 
+def test_aws_measured_resolution() -> None:
+    """Real API Gateway, as recorded in ministackorg/ministack#1423 and floci-io/floci#3399/#3547."""
+    jobs: Router[str] = Router(
+        {
+            "/{proxy+}": {"ANY": "proxy"},
+            "/jobs": {},
+            "/jobs/{operation_type}": {"GET": "jobs-op"},
+            "/cors_only": {"OPTIONS": "cors"},
+        }
+    )
+    assert jobs.match("GET", "/jobs/reboot").target == "jobs-op"
+    assert jobs.match("GET", "/jobs").target == "proxy"
+    assert jobs.match("POST", "/jobs").target == "proxy"
+    assert jobs.match("POST", "/jobs/reboot").target == "proxy"
+    assert jobs.match("GET", "/cors_only").target == "proxy"
+    users: Router[str] = Router({"/users/{userId}": {"GET": "by-id"}, "/users/me": {"PATCH": "me"}})
+    assert users.match("PATCH", "/users/me").target == "me"
+    got = users.match("GET", "/users/me")
+    assert (got.target, dict(got.path_parameters)) == ("by-id", {"userId": "me"})
+    with pytest.raises(MissingAuthenticationTokenError):
+        users.match("POST", "/users/me")
+
+
 def test_param_captures_are_not_leaked_by_abandoned_branches() -> None:
-    router: Router[str] = Router({"/{a}/{b}/x": {"GET": "abx"}, "/{proxy+}": {"GET": "p"}})
-    assert dict(router.match("GET", "/1/2/3").path_parameters) == {"proxy": "1/2/3"}
-    assert dict(router.match("GET", "/1/2/x").path_parameters) == {"a": "1", "b": "2"}
+    router: Router[str] = Router({"/q/{b}/x": {"GET": "qbx"}, "/{a}/{rest+}": {"GET": "rest"}})
+    assert dict(router.match("GET", "/q/2/3").path_parameters) == {"a": "q", "rest": "2/3"}
+    assert dict(router.match("GET", "/q/2/x").path_parameters) == {"b": "2"}
 
 
 @pytest.mark.parametrize(
@@ -124,9 +147,9 @@ def test_path_parameters_are_percent_decoded(path: str, expected: str) -> None:
 
 
 def test_encoded_slash_does_not_split_but_proxy_decodes() -> None:
-    router: Router[str] = Router({"/f/{proxy+}": {"GET": "f"}, "/f/{name}/x": {"GET": "x"}})
+    router: Router[str] = Router({"/f/{proxy+}": {"GET": "f"}, "/g/{name}/x": {"GET": "x"}})
     assert router.match("GET", "/f/a%2Fb/c").path_parameters == {"proxy": "a/b/c"}
-    assert router.match("GET", "/f/a%2Fb/x").path_parameters == {"name": "a/b"}
+    assert router.match("GET", "/g/a%2Fb/x").path_parameters == {"name": "a/b"}
 
 
 def test_literal_matching_is_case_sensitive_and_on_the_raw_path() -> None:
@@ -150,7 +173,9 @@ def test_empty_inner_segment_matches_only_a_proxy() -> None:
     [
         ({"pets": {"GET": 1}}, "does not start"),
         ({"/{proxy+}/x": {"GET": 1}}, "greedy"),
-        ({"/{a}": {"GET": 1}, "/{b}/c": {"GET": 1}}, "sibling"),
+        ({"/{a}": {"GET": 1}, "/{b}/c": {"GET": 1}}, "only one is allowed"),
+        ({"/p/{proxy+}": {"GET": 1}, "/p/{child}/x": {"GET": 1}}, "only one is allowed"),
+        ({"/p/{child}": {"GET": 1}, "/p/{rest+}": {"GET": 1}}, "only one is allowed"),
         ({"/{}": {"GET": 1}}, "bad path variable"),
     ],
 )
