@@ -5,7 +5,9 @@ it, keys in the documented order; ``requestContext`` and ``identity`` list their
 the documentation's full example (alphabetical), with ``null`` wherever AWS has no value:
 https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format
 
-- ``headers`` / ``queryStringParameters`` hold one value per name, the *last* one sent;
+- ``headers`` / ``queryStringParameters`` hold one value per name, the *last* one sent
+  (a captured event in glassechidna/serverlessish#4: ``"header-double": "second"`` beside
+  ``["first", "second"]``; also floci-io/floci#1806, laravel/vapor-core#131);
   ``multiValueHeaders`` / ``multiValueQueryStringParameters`` hold all of them in order. Header
   names keep the client's spelling; names differing only in case are one header (the first
   spelling names it). Each of the four, ``pathParameters`` and ``stageVariables`` is ``null`` when
@@ -22,13 +24,16 @@ The response must be a JSON object whose keys are among ``statusCode``, ``header
 ``multiValueHeaders``, ``body``, ``isBase64Encoded``; anything else is "Malformed Lambda proxy
 response" and the client gets 502 ``{"message": "Internal server error"}`` ("If the function output
 is of a different format, API Gateway returns a 502 Bad Gateway error response", same page, output
-format). Checked here:
+format; https://repost.aws/knowledge-center/malformed-502-api-gateway). An extra key is enough:
+micronaut-projects/micronaut-aws#12 records AWS refusing ``"statusDescription":"Created"`` with
+"Execution failed due to configuration error: Malformed Lambda proxy response". Checked here:
 
 - ``statusCode``: required; an integer, or a string of digits (AWS's own example writes
   ``statusCode: "..."``:
   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-integration-settings-integration-response.html);
   100–599. Booleans, floats and other strings are malformed (AWS is silent on those: refused).
-- ``body``: a string, ``null`` or absent (an object body is the classic 502).
+- ``body``: a string, ``null`` or absent (an object body is the classic 502, recorded in
+  vincentsarago/lambda-proxy#59).
 - ``headers``: an object of scalar values; ``multiValueHeaders``: an object of arrays of scalars.
   Numbers and booleans are written as JSON writes them; ``null`` values are dropped. "If the same
   key-value pair is specified in both, only the values from multiValueHeaders will appear": a name
