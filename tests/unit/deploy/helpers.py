@@ -57,7 +57,10 @@ def evaluator(
 ) -> Evaluator:
     """An evaluator over parameters ``names`` (no resources), as in a template's Conditions."""
     all_names = pseudo_values(
-        stack_name="s", stack_id=stack_id_for("s", region, "000000000000"), region=region, account_id="000000000000"
+        stack_name="s",
+        stack_id=stack_id_for("s", region, "000000000000"),
+        region=region,
+        account_id="000000000000",
     )
     all_names.update(names or {})
     table = Conditions(conditions or {})

@@ -16,9 +16,18 @@ DOC = {"Version": "2012-10-17", "Statement": []}
 def test_iam_family(tmp_path: Path) -> None:
     body = {
         "Resources": {
-            "Role": {"Type": "AWS::IAM::Role", "Properties": {**ROLE["Properties"], "RoleName": "r", "Path": "/svc/"}},
-            "Inline": {"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": "p", "PolicyDocument": DOC, "Roles": [{"Ref": "Role"}]}},
-            "Managed": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": DOC, "ManagedPolicyName": "m"}},
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {**ROLE["Properties"], "RoleName": "r", "Path": "/svc/"},
+            },
+            "Inline": {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {"PolicyName": "p", "PolicyDocument": DOC, "Roles": [{"Ref": "Role"}]},
+            },
+            "Managed": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"PolicyDocument": DOC, "ManagedPolicyName": "m"},
+            },
             "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [{"Ref": "Role"}]}},
         }
     }
@@ -28,11 +37,15 @@ def test_iam_family(tmp_path: Path) -> None:
     assert role.attributes["Arn"] == "arn:aws:iam::000000000000:role/svc/r"
     assert str(role.attributes["RoleId"]).startswith("AROA") and len(role.attributes["RoleId"]) == 21
     assert stack.resources["Managed"].physical_id == "arn:aws:iam::000000000000:policy/m"
-    assert str(stack.resources["Profile"].attributes["Arn"]).startswith("arn:aws:iam::000000000000:instance-profile/app-Profile-")
+    assert str(stack.resources["Profile"].attributes["Arn"]).startswith(
+        "arn:aws:iam::000000000000:instance-profile/app-Profile-"
+    )
 
 
 def test_role_path_must_be_slashed(tmp_path: Path) -> None:
-    body = {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {**ROLE["Properties"], "Path": "svc"}}}}
+    body = {
+        "Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {**ROLE["Properties"], "Path": "svc"}}}
+    }
     with pytest.raises(TemplateError, match="begin and end with '/'") as info:
         deploy(tmp_path, body)
     assert info.value.pointer == "/Resources/Role/Properties/Path"

@@ -83,7 +83,7 @@ def test_split_and_select() -> None:
     assert "must be an integer" in str(fails({"Fn::Select": ["one", ["a"]]}))
 
 
-_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30)
 _delimiter = st.text(alphabet="-,|:;/ ab", min_size=1, max_size=3)
 
 
@@ -128,7 +128,7 @@ def test_sub_errors() -> None:
     assert "requires" in str(fails({"Fn::Sub": ["a", "b"]}))
 
 
-_plain = st.text(alphabet=st.characters(blacklist_characters="$", blacklist_categories=("Cs",)), max_size=40)
+_plain = st.text(alphabet=st.characters(blacklist_characters="$", blacklist_categories=["Cs"]), max_size=40)
 
 
 @given(_plain)
@@ -136,7 +136,9 @@ def test_sub_without_variables_is_identity(text: str) -> None:
     assert ev({"Fn::Sub": text}) == text
 
 
-@given(st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,6}", fullmatch=True), _plain, max_size=4), _plain)
+@given(
+    st.dictionaries(st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,6}", fullmatch=True), _plain, max_size=4), _plain
+)
 def test_sub_substitutes_each_variable(variables: dict[str, str], glue: str) -> None:
     source = glue.join("${" + name + "}" for name in variables)
     assert ev({"Fn::Sub": [source, variables]}) == glue.join(variables.values())
@@ -166,7 +168,10 @@ def test_condition_functions(env: str, prod: bool) -> None:
 def test_if_evaluates_only_the_chosen_branch() -> None:
     expr = {"Fn::If": ["IsProd", {"Ref": "NotAResource"}, "fallback"]}
     assert ev(expr, {"Env": "dev"}, conditions=CONDITIONS) == "fallback"
-    assert ev({"Fn::If": ["IsProd", "x", {"Ref": "AWS::NoValue"}]}, {"Env": "dev"}, conditions=CONDITIONS) is NO_VALUE
+    assert (
+        ev({"Fn::If": ["IsProd", "x", {"Ref": "AWS::NoValue"}]}, {"Env": "dev"}, conditions=CONDITIONS)
+        is NO_VALUE
+    )
 
 
 def test_equals_compares_lists_and_text() -> None:
@@ -185,7 +190,9 @@ def test_and_or_take_two_to_ten() -> None:
 def test_condition_errors() -> None:
     assert "not defined" in str(fails({"Fn::If": ["Nope", 1, 2]}))
     circular = {"A": {"Fn::Not": [{"Condition": "B"}]}, "B": {"Fn::Not": [{"Condition": "A"}]}}
-    assert "Circular condition dependency: A -> B -> A" in str(fails({"Fn::If": ["A", 1, 2]}, conditions=circular))
+    assert "Circular condition dependency: A -> B -> A" in str(
+        fails({"Fn::If": ["A", 1, 2]}, conditions=circular)
+    )
     assert "condition function" in str(fails({"Fn::And": ["x", "y"]}))
 
 
@@ -199,14 +206,20 @@ def test_find_in_map() -> None:
     assert ev({"Fn::FindInMap": ["Region", {"Ref": "AWS::Region"}, "Ami"]}, mappings=MAPPINGS) == "ami-1"
     assert ev({"Fn::FindInMap": ["Region", "us-east-1", "Zones"]}, mappings=MAPPINGS) == ["a", "b"]
     assert "not present" in str(fails({"Fn::FindInMap": ["Nope", "a", "b"]}, mappings=MAPPINGS))
-    assert fails({"Fn::FindInMap": ["Region", "eu", "Ami"]}, mappings=MAPPINGS).pointer == "/X/Fn::FindInMap/1"
-    assert fails({"Fn::FindInMap": ["Region", "us-east-1", "X"]}, mappings=MAPPINGS).pointer == "/X/Fn::FindInMap/2"
+    assert (
+        fails({"Fn::FindInMap": ["Region", "eu", "Ami"]}, mappings=MAPPINGS).pointer == "/X/Fn::FindInMap/1"
+    )
+    assert (
+        fails({"Fn::FindInMap": ["Region", "us-east-1", "X"]}, mappings=MAPPINGS).pointer
+        == "/X/Fn::FindInMap/2"
+    )
 
 
 def test_base64() -> None:
-    assert ev({"Fn::Base64": {"Fn::Sub": "#!/bin/sh\necho ${AWS::Region}"}}) == base64.b64encode(
-        b"#!/bin/sh\necho us-east-1"
-    ).decode()
+    assert (
+        ev({"Fn::Base64": {"Fn::Sub": "#!/bin/sh\necho ${AWS::Region}"}})
+        == base64.b64encode(b"#!/bin/sh\necho us-east-1").decode()
+    )
 
 
 def test_get_azs() -> None:

@@ -13,7 +13,12 @@ from vpcgate.functions.model import AliasSpec, CodeKind, FunctionSpec, Permissio
 
 from .helpers import deploy
 
-BASE: dict[str, Any] = {"Runtime": "python3.12", "Handler": "index.handler", "Role": "arn:aws:iam::000000000000:role/r", "Code": {"ZipFile": "def handler(e, c):\n    return e\n"}}
+BASE: dict[str, Any] = {
+    "Runtime": "python3.12",
+    "Handler": "index.handler",
+    "Role": "arn:aws:iam::000000000000:role/r",
+    "Code": {"ZipFile": "def handler(e, c):\n    return e\n"},
+}
 
 
 def function(tmp_path: Path, **props: Any) -> FunctionSpec:
@@ -101,7 +106,14 @@ def test_property_errors_point_at_the_property(
 
 
 def test_missing_runtime_points_at_runtime(tmp_path: Path) -> None:
-    body = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "index.h", "Code": {"ZipFile": "x"}}}}}
+    body = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {"Handler": "index.h", "Code": {"ZipFile": "x"}},
+            }
+        }
+    }
     with pytest.raises(TemplateError) as info:
         deploy(tmp_path, body)
     assert info.value.pointer == "/Resources/Fn/Properties/Runtime"
@@ -114,18 +126,37 @@ def test_permission_version_alias(tmp_path: Path) -> None:
             "Fn": {"Type": "AWS::Lambda::Function", "Properties": {**BASE, "FunctionName": "f"}},
             "Perm": {
                 "Type": "AWS::Lambda::Permission",
-                "Properties": {"FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]}, "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com", "SourceArn": "arn:aws:execute-api:us-east-1:000000000000:abc/*"},
+                "Properties": {
+                    "FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                    "SourceArn": "arn:aws:execute-api:us-east-1:000000000000:abc/*",
+                },
             },
             "V1": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}},
-            "V2": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]}}, "DependsOn": "V1"},
-            "Live": {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": {"Ref": "Fn"}, "FunctionVersion": {"Fn::GetAtt": ["V2", "Version"]}, "Name": "live"}},
+            "V2": {
+                "Type": "AWS::Lambda::Version",
+                "Properties": {"FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]}},
+                "DependsOn": "V1",
+            },
+            "Live": {
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {
+                    "FunctionName": {"Ref": "Fn"},
+                    "FunctionVersion": {"Fn::GetAtt": ["V2", "Version"]},
+                    "Name": "live",
+                },
+            },
         },
         "Outputs": {"V2": {"Value": {"Ref": "V2"}}, "Alias": {"Value": {"Ref": "Live"}}},
     }
     stack = deploy(tmp_path, body)
     perm = stack.resources["Perm"].model
     assert isinstance(perm, PermissionSpec)
-    assert (perm.function_name, perm.principal) == ("arn:aws:lambda:us-east-1:000000000000:function:f", "apigateway.amazonaws.com")
+    assert (perm.function_name, perm.principal) == (
+        "arn:aws:lambda:us-east-1:000000000000:function:f",
+        "apigateway.amazonaws.com",
+    )
     v1, v2 = stack.resources["V1"].model, stack.resources["V2"].model
     assert isinstance(v1, VersionSpec) and isinstance(v2, VersionSpec)
     assert (v1.version, v2.version) == ("1", "2")
@@ -137,10 +168,19 @@ def test_permission_version_alias(tmp_path: Path) -> None:
 
 
 def test_version_of_unknown_function_and_bad_alias(tmp_path: Path) -> None:
-    body: dict[str, Any] = {"Resources": {"V": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": "ghost"}}}}
+    body: dict[str, Any] = {
+        "Resources": {"V": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": "ghost"}}}
+    }
     with pytest.raises(TemplateError, match="'ghost' is not deployed"):
         deploy(tmp_path, body)
-    body = {"Resources": {"A": {"Type": "AWS::Lambda::Alias", "Properties": {"FunctionName": "f", "FunctionVersion": "1", "Name": "123"}}}}
+    body = {
+        "Resources": {
+            "A": {
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {"FunctionName": "f", "FunctionVersion": "1", "Name": "123"},
+            }
+        }
+    }
     with pytest.raises(TemplateError, match="not all digits") as info:
         deploy(tmp_path, body)
     assert info.value.pointer == "/Resources/A/Properties/Name"

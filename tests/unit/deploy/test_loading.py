@@ -113,8 +113,16 @@ def test_missing_file_is_a_template_error(tmp_path: Path) -> None:
         ('{"Resources": {"A-b": {"Type": "X"}}}', "alphanumeric", "/Resources/A-b"),
         ('{"Resources": {"A": {"Properties": {}}}}', "no Type", "/Resources/A"),
         ('{"Resources": {"A": {"Type": "X", "Propertes": {}}}}', "Propertes", "/Resources/A/Propertes"),
-        ('{"Parameters": {"A": {"Type": "String"}}, "Resources": {"A": {"Type": "X"}}}', "both", "/Resources/A"),
-        ('{"Transform": "AWS::Serverless-2016-10-31", "Resources": {"A": {"Type": "X"}}}', "not supported", "/Transform"),
+        (
+            '{"Parameters": {"A": {"Type": "String"}}, "Resources": {"A": {"Type": "X"}}}',
+            "both",
+            "/Resources/A",
+        ),
+        (
+            '{"Transform": "AWS::Serverless-2016-10-31", "Resources": {"A": {"Type": "X"}}}',
+            "not supported",
+            "/Transform",
+        ),
     ],
 )
 def test_structure_errors(tmp_path: Path, text: str, message: str, pointer: str) -> None:

@@ -82,7 +82,10 @@ def test_list_types_ref_as_lists(tmp_path: Path) -> None:
         Parameters={
             "Names": {"Type": "CommaDelimitedList", "Default": "a, b,c"},
             "Ports": {"Type": "List<Number>", "Default": "80, 443"},
-            "Groups": {"Type": "List<AWS::EC2::SecurityGroup::Id>", "Default": "sg-0123abcd, sg-0123456789abcdef0"},
+            "Groups": {
+                "Type": "List<AWS::EC2::SecurityGroup::Id>",
+                "Default": "sg-0123abcd, sg-0123456789abcdef0",
+            },
         },
         Outputs={
             "Second": {"Value": {"Fn::Select": [1, {"Ref": "Names"}]}},

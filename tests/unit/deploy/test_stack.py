@@ -86,7 +86,7 @@ def test_getatt_of_parameter_and_unknown_attribute(tmp_path: Path) -> None:
 def test_resource_condition_skips_and_ref_to_skipped_is_an_error(tmp_path: Path) -> None:
     conditions = {"On": {"Fn::Equals": [{"Ref": "Flag"}, "on"]}}
     params = {"Flag": {"Type": "String"}}
-    body = {
+    body: dict[str, Any] = {
         "Parameters": params,
         "Conditions": conditions,
         "Resources": {
@@ -122,7 +122,11 @@ def test_outputs_condition_and_export(tmp_path: Path) -> None:
     body = with_role(
         Conditions={"No": {"Fn::Equals": [1, 2]}},
         Outputs={
-            "Arn": {"Value": {"Fn::GetAtt": ["Role", "Arn"]}, "Description": "d", "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-arn"}}},
+            "Arn": {
+                "Value": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Description": "d",
+                "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-arn"}},
+            },
             "Hidden": {"Value": "x", "Condition": "No"},
             "Zones": {"Value": {"Fn::GetAZs": ""}},
         },
@@ -173,7 +177,12 @@ def test_provider_error_carries_file_logical_id_and_pointer(tmp_path: Path) -> N
 
 
 def test_ids_are_stable_across_runs_and_differ_by_stack(tmp_path: Path) -> None:
-    body = {"Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}}, "Role": ROLE}}
+    body = {
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Role": ROLE,
+        }
+    }
     first = deploy(tmp_path, body)
     second = deploy(tmp_path, body)
     other = deploy(tmp_path, body, name="other.json")
