@@ -44,15 +44,16 @@ Errors::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote
 
 from vpcgate.errors import TemplateError
 from vpcgate.gateway.errors import MissingAuthenticationTokenError
+from vpcgate.spec.model import Method, Resource
 
-__all__ = ["RouteMatch", "Router"]
+__all__ = ["ResourceMethod", "RouteMatch", "Router", "resource_router"]
 
 T = TypeVar("T")
 
@@ -114,6 +115,26 @@ class Router(Generic[T]):
         assert node.resource_path is not None
         params = {name: unquote(value) for name, value in captured}
         return RouteMatch(node.resource_path, key, node.methods[key], params)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceMethod:
+    """What a REST API route runs: the resource (its id is ``$context.resourceId``) and the method."""
+
+    resource: Resource
+    method: Method
+
+
+def resource_router(resources: Iterable[Resource]) -> Router[ResourceMethod]:
+    """The router of a REST API's resource tree (``RestApi.resources``)."""
+    return Router(
+        {
+            resource.path: {
+                name: ResourceMethod(resource, method) for name, method in resource.methods.items()
+            }
+            for resource in resources
+        }
+    )
 
 
 def _child(node: _Node[T], part: str, resource_path: str, *, last: bool) -> _Node[T]:

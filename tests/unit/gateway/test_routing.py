@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,7 +13,8 @@ from hypothesis import strategies as st
 from vpcgate.errors import TemplateError
 from vpcgate.gateway.errors import MissingAuthenticationTokenError
 from vpcgate.gateway.responses import GatewayResponses
-from vpcgate.gateway.routing import Router
+from vpcgate.gateway.routing import Router, resource_router
+from vpcgate.spec.openapi import ImportOptions, import_api
 
 SEED: Router[str] = Router({"/": {"GET": "get-root", "POST": "post-root"}})
 
@@ -194,3 +199,33 @@ def test_proxy_round_trips_any_encoded_path(parts: list[str]) -> None:
     router: Router[str] = Router({"/{proxy+}": {"ANY": "p"}})
     raw = "/" + "/".join(quote(p, safe="") for p in parts)
     assert router.match("GET", raw).path_parameters == {"proxy": "/".join(parts)}
+
+
+def _resolve(value: Any) -> Any:
+    """Just enough of CloudFormation's intrinsics to import the seed's Swagger body."""
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return separator.join(_resolve(p) for p in parts)
+        if "Ref" in value:
+            return {"AWS::Region": "us-east-1", "BackendHost": "10.0.1.10"}.get(value["Ref"], "8080")
+        if "Fn::GetAtt" in value:
+            return "arn:aws:lambda:us-east-1:123456789012:function:ProxyFunction"
+        return {k: _resolve(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    return value
+
+
+def test_the_seed_api_routes_as_the_readme_says(seed_template: Path) -> None:
+    template = json.loads(seed_template.read_text())
+    body = _resolve(template["Resources"]["ProxyApi"]["Properties"]["Body"])
+    api = import_api(body, ImportOptions(rest_api_id="a1b2c3d4e5"), lambda message, path: None)
+    router = resource_router(api.resources)
+    for method in ("GET", "POST"):
+        got = router.match(method, "/")
+        assert (got.resource_path, got.method, got.target.method.http_method) == ("/", method, method)
+        assert got.target.resource.id == api.root_resource_id
+    for method, path in (("PUT", "/"), ("GET", "/nowhere")):
+        with pytest.raises(MissingAuthenticationTokenError):
+            router.match(method, path)
