@@ -36,7 +36,10 @@ def tcp(host: str, port: int, timeout: float = 1.0, source: str | None = None) -
             s.bind((source, 0))
         s.connect((host, port))
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        return s.recv(64).decode(errors="replace")
+        try:
+            return s.recv(64).decode(errors="replace")
+        except TimeoutError:
+            return "connected (no reply)"
 
 
 def udp(host: str, port: int, broadcast: bool = False) -> str:
@@ -84,7 +87,7 @@ def run(argv: list[str]) -> str:
 
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
     if proc.returncode != 0:
-        raise OSError(proc.returncode, (proc.stderr or proc.stdout).strip()[:200])
+        raise OSError(f"exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:200]}")
     return proc.stdout.strip()[:200] or "ok"
 
 
