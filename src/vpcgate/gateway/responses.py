@@ -211,8 +211,18 @@ def _compile(response: GatewayResponse) -> _Compiled:
         if not key.startswith(_HEADER_TARGET):
             continue  # gatewayresponse.path / .querystring have no meaning on a response
         headers.append((key[len(_HEADER_TARGET) :], _compile_source(expression.strip(), key)))
-    status = int(response.status_code) if response.status_code else None
-    return _Compiled(status, dict(response.response_templates), tuple(headers))
+    return _Compiled(_status_code(response), dict(response.response_templates), tuple(headers))
+
+
+def _status_code(response: GatewayResponse) -> int | None:
+    code = response.status_code
+    if not code:
+        return None
+    if not (
+        len(code) == 3 and code.isascii() and code.isdigit() and code[0] in "12345"
+    ):  # AWS's pattern: [1-5]\d\d
+        raise TemplateError(f"gateway response {response.type}: status code {code!r} is not [1-5]\\d\\d")
+    return int(code)
 
 
 class GatewayResponses:

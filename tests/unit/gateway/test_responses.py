@@ -200,3 +200,9 @@ def test_a_custom_renderer_is_used() -> None:
     rendered = GatewayResponses(renderer=renderer).render(e.UnauthorizedError())
     assert rendered.body == b"custom"
     assert seen == ['{"message":$context.error.messageString}']
+
+
+@pytest.mark.parametrize("code", ["600", "20", "abc", "4xx"])
+def test_bad_status_codes_are_refused_at_build(code: str) -> None:
+    with pytest.raises(TemplateError, match="status code"):
+        GatewayResponses([GatewayResponse("DEFAULT_4XX", status_code=code)])
