@@ -305,3 +305,13 @@ def test_instance_in_foreign_subnet_with_address(tmp_path: Path) -> None:
     stack = deploy(tmp_path, body, region="eu-west-1")
     assert stack.resources["I"].attributes["PrivateDnsName"] == "ip-10-0-1-10.eu-west-1.compute.internal"
     assert len(stack.warnings) == 1
+
+
+def test_subnet_zone_must_belong_to_the_region(tmp_path: Path) -> None:
+    body = network()
+    body["Resources"]["Private"]["Properties"]["AvailabilityZone"] = "eu-west-1a"
+    error = error_of(tmp_path, body)
+    assert "not a zone of us-east-1" in str(error)
+    assert error.pointer == "/Resources/Private/Properties/AvailabilityZone"
+    body["Resources"]["Private"]["Properties"]["AvailabilityZone"] = "us-east-1c"
+    assert deploy(tmp_path, body).resources["Private"].attributes["AvailabilityZone"] == "us-east-1c"

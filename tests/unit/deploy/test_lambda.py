@@ -184,3 +184,11 @@ def test_version_of_unknown_function_and_bad_alias(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="not all digits") as info:
         deploy(tmp_path, body)
     assert info.value.pointer == "/Resources/A/Properties/Name"
+
+
+def test_missing_role_is_a_warning(tmp_path: Path) -> None:
+    props = {k: v for k, v in BASE.items() if k != "Role"}
+    body = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": props}}}
+    stack = deploy(tmp_path, body)
+    assert stack.warnings == ("Fn: no Role (AWS requires one; locally it is not needed)",)
+    assert isinstance(stack.resources["Fn"].model, FunctionSpec)

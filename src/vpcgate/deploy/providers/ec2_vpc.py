@@ -4,7 +4,7 @@
   CidrBlock, CidrBlockAssociations, DefaultNetworkAcl, DefaultSecurityGroup, Ipv6CidrBlocks, VpcId.
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpc.html
 - Subnet: VpcId, CidrBlock (/16../28, inside the VPC's block, not overlapping a sibling subnet),
-  AvailabilityZone (default: the region's first zone). Ref = ``subnet-…``. GetAtt AvailabilityZone,
+  AvailabilityZone (a zone of the stack's region, REGION + one letter; default: its first zone). Ref = ``subnet-…``. GetAtt AvailabilityZone,
   CidrBlock, Ipv6CidrBlocks, NetworkAclAssociationId, SubnetId, VpcId.
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnet.html
   Sizes: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from vpcgate.deploy.ids import hex_id
 from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
@@ -71,6 +72,8 @@ class SubnetProvider:
         vpc_id = props.required_text("VpcId")
         cidr = ipv4_block(props, "CidrBlock")
         zone = props.text("AvailabilityZone") or availability_zones(ctx.region)[0]
+        if not re.fullmatch(re.escape(ctx.region) + "[a-z]", zone):
+            raise props.error(f"AvailabilityZone {zone!r} is not a zone of {ctx.region}", "AvailabilityZone")
         vpc = next((v for v in models_of(ctx, Vpc) if v.vpc_id == vpc_id), None)
         if vpc is None:
             ctx.warn(f"{res.logical_id}: VPC {vpc_id} is not deployed by this run; CidrBlock not checked")

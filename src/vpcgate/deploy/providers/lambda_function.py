@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lamb
   only local code runs here.
 - Timeout 1..900 (default 3), MemorySize 128..10240 (default 128), Environment.Variables values as
   text, VpcConfig (SubnetIds, SecurityGroupIds), ReservedConcurrentExecutions >= 0, Architectures.
+- Role is required by AWS; locally a missing Role is only a warning (IAM is not evaluated).
 - FunctionName: 1..64 of ``[a-zA-Z0-9-_]``; generated as ``{stack}-{logicalId}-{SUFFIX}`` otherwise.
 - Ref = the name; GetAtt Arn = ``arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME``.
 - Environment keys follow the Lambda API (``[a-zA-Z]([a-zA-Z0-9_])+``) and may not be the runtime's
@@ -89,6 +90,8 @@ class FunctionProvider:
         code = _code(props, ctx.template_path, runtime)
         if code.kind is CodeKind.INLINE and handler is not None and not handler.startswith("index."):
             ctx.warn(f"{res.logical_id}: inline code is written to index.*, but Handler is {handler!r}")
+        if not props.has("Role"):
+            ctx.warn(f"{res.logical_id}: no Role (AWS requires one; locally it is not needed)")
         arn = function_arn(ctx, name)
         spec = FunctionSpec(
             logical_id=res.logical_id,
