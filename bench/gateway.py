@@ -1,4 +1,5 @@
-"""Gateway core: router match time (literal, {param}, {proxy+}, miss) and error rendering time.
+"""Gateway core: router match time (literal, {param}, {proxy+}, miss), error rendering time, and the
+Lambda proxy event build / response check (both on the AWS_PROXY hot path).
 
 Pure functions, one process; medians of repeated timed batches (the machine is noisy).
 """
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from vpcgate.gateway.errors import MissingAuthenticationTokenError
+from vpcgate.gateway.proxy_event import CallerIdentity, ProxyRequest, build_proxy_event, parse_proxy_response
 from vpcgate.gateway.responses import GatewayResponses
 from vpcgate.gateway.routing import Router
 
@@ -53,6 +55,38 @@ def run() -> list[tuple[str, str]]:
     rows = [
         (f"{name} ({len(ROUTES)} resources)", f"{_per_call_ns(call) / 1000:.2f} µs") for name, call in cases
     ]
+    request = ProxyRequest(
+        http_method="POST",
+        path="/res42/abc",
+        resource_path="/res42/{id}",
+        resource_id="abc123",
+        stage="prod",
+        request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        extended_request_id="LgoQBEbzIAMFRkA=",
+        request_time_epoch_ms=1764141210123,
+        account_id="123456789012",
+        api_id="a1b2c3d4e5",
+        domain_name="a1b2c3d4e5.execute-api.localhost",
+        identity=CallerIdentity(source_ip="127.0.0.1", user_agent="curl/8.5.0"),
+        headers=[
+            ("Host", "a1b2c3d4e5.execute-api.localhost"),
+            ("User-Agent", "curl/8.5.0"),
+            ("Accept", "*/*"),
+        ],
+        query=[("q", "1")],
+        path_parameters={"id": "abc"},
+        body=b'{"a":1}',
+    )
+    output = b'{"statusCode":200,"headers":{"Content-Type":"application/json"},"body":"{\\"a\\":1}"}'
+    rows.append(
+        (
+            "build proxy event (3 headers, 1 query)",
+            f"{_per_call_ns(lambda: build_proxy_event(request)) / 1000:.2f} µs",
+        )
+    )
+    rows.append(
+        ("check proxy response", f"{_per_call_ns(lambda: parse_proxy_response(output)) / 1000:.2f} µs")
+    )
     rows.append(
         (
             "render MISSING_AUTHENTICATION_TOKEN",
