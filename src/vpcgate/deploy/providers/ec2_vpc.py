@@ -4,8 +4,9 @@
   CidrBlock, CidrBlockAssociations, DefaultNetworkAcl, DefaultSecurityGroup, Ipv6CidrBlocks, VpcId.
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpc.html
 - Subnet: VpcId, CidrBlock (/16../28, inside the VPC's block, not overlapping a sibling subnet),
-  AvailabilityZone (a zone of the stack's region, REGION + one letter; default: its first zone). Ref = ``subnet-…``. GetAtt AvailabilityZone,
-  CidrBlock, Ipv6CidrBlocks, NetworkAclAssociationId, SubnetId, VpcId.
+  AvailabilityZone (a zone of the stack's region, REGION + one letter; default: its first zone).
+  Ref = ``subnet-…``. GetAtt AvailabilityZone, CidrBlock, Ipv6CidrBlocks, NetworkAclAssociationId,
+  SubnetId, VpcId.
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-subnet.html
   Sizes: https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html
 - A subnet in a VPC that this run did not deploy (an id passed as a parameter) cannot be checked:
