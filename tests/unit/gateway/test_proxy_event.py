@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vpcgate.gateway.errors import BadGatewayError
 from vpcgate.gateway.proxy_event import (
@@ -213,3 +215,42 @@ def test_malformed_output_is_502(payload: bytes) -> None:
 def test_function_error_is_the_same_502() -> None:
     rendered = GatewayResponses().render(function_error())
     assert (rendered.status, rendered.body) == (502, b'{"message": "Internal server error"}')
+
+
+header_name = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,15}", fullmatch=True)
+header_value = st.text(
+    alphabet=st.characters(codec="ascii", min_codepoint=32, max_codepoint=126), max_size=20
+)
+
+
+@given(
+    status=st.integers(100, 599),
+    as_text=st.booleans(),
+    single=st.dictionaries(header_name, header_value, max_size=4),
+    multi=st.dictionaries(header_name, st.lists(header_value, min_size=1, max_size=3), max_size=4),
+    body=st.one_of(st.none(), st.text(max_size=30)),
+    b64=st.one_of(st.none(), st.booleans()),
+)
+def test_any_well_formed_output_is_accepted(
+    status: int,
+    as_text: bool,
+    single: dict[str, str],
+    multi: dict[str, list[str]],
+    body: str | None,
+    b64: bool | None,
+) -> None:
+    document = {
+        "statusCode": str(status) if as_text else status,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "body": body,
+        "isBase64Encoded": b64,
+    }
+    got = parse_proxy_response(json.dumps(document))
+    assert got.status == status
+    assert got.body == (body or "")
+    assert got.is_base64_encoded is bool(b64)
+    multi_names = {name.lower() for name in multi}
+    expected = [(n, v) for n, values in multi.items() for v in values]
+    expected += [(n, v) for n, v in single.items() if n.lower() not in multi_names]
+    assert sorted(got.headers) == sorted(expected)
