@@ -311,7 +311,8 @@ class RestApi:
 
 @dataclass(frozen=True)
 class MethodSetting:
-    """Stage method settings for one ``"{resource path}/{METHOD}"`` key (``"*/*"`` for all)."""
+    """Stage method settings for one ``"{resource path}/{METHOD}"`` key: ``"/pets/GET"``,
+    ``"//GET"`` for the root, ``"*/*"`` for every method."""
 
     resource_path: str  # "/pets", "/" or "*"
     http_method: str  # "GET", ... or "*"

@@ -47,11 +47,12 @@ class RestApiProvider:
             raise props.fail("CloneFrom is not supported: write the API's body or resources", "CloneFrom")
         warnings: list[tuple[str, Path]] = []
         warn = common.warner(res, ctx)
+        basepath = _basepath(props)
         body = load_body(props, ctx)
         if body is None:
             api = _empty_api(api_id, props)
         else:
-            api = _imported(api_id, props, body, lambda m, p: warnings.append((m, p)))
+            api = _imported(api_id, props, body, basepath, lambda m, p: warnings.append((m, p)))
         for message, path in warnings:
             if props.flag("FailOnWarnings"):
                 raise SpecError(f"FailOnWarnings is true: {message}", path)
@@ -78,10 +79,14 @@ def _empty_api(api_id: str, props: Props) -> RestApi:
 
 
 def _imported(
-    api_id: str, props: Props, body: tuple[Mapping[str, Any], str], warn: common.WarnSink
+    api_id: str,
+    props: Props,
+    body: tuple[Mapping[str, Any], str],
+    basepath: BasePathMode,
+    warn: common.WarnSink,
 ) -> RestApi:
     document, key = body
-    options = ImportOptions(rest_api_id=api_id, basepath=_basepath(props), name=props.text("Name"))
+    options = ImportOptions(rest_api_id=api_id, basepath=basepath, name=props.text("Name"))
     inline = key == "Body" and isinstance(props.raw("Body"), Mapping)
     try:
         return import_api(document, options, _rebased(warn, key, inline))

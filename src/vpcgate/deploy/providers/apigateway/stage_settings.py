@@ -90,7 +90,7 @@ def decode_resource_path(props: Props) -> str:
         )
     if raw == "/":
         return "/"
-    return "/" + raw[1:].replace("~1", "/").replace("~0", "~")
+    return raw[1:].replace("~1", "/").replace("~0", "~")
 
 
 def _http_method(props: Props) -> str:
