@@ -1,0 +1,68 @@
+"""Render a request or response mapping template for one request: the gateway's entry points.
+
+::
+
+    result = render_request(template, MappingInput(...))    # integration request
+    result.body, result.request_override.header, ...
+    result = render_response(template, MappingInput(...))   # integration response ($input = its body)
+    result.body, result.response_override.status, ...
+
+Both raise :class:`vpcgate.vtl.VtlRenderError` when the template fails; API Gateway then answers
+500 ``{"message": "Internal server error"}`` (the gateway's error boundary does that).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpcgate.gateway.mapping.context import (
+    RequestOverride,
+    ResponseOverride,
+    context_map,
+    request_override,
+    response_override,
+)
+from vpcgate.gateway.mapping.inputs import Input, MappingInput
+from vpcgate.gateway.mapping.util import UTIL
+from vpcgate.vtl import Template
+
+__all__ = ["RenderResult", "render_request", "render_response", "template_variables"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    body: str
+    request_override: RequestOverride = field(default_factory=RequestOverride)
+    response_override: ResponseOverride = field(default_factory=ResponseOverride)
+
+
+def _context(data: MappingInput) -> dict[str, Any]:
+    context = data.context
+    if "requestOverride" in context and "responseOverride" in context:
+        # already a tree from context_map: copy so that a render's #set stays in this render
+        return copy.deepcopy(dict(context))
+    return context_map(dict(context))
+
+
+def template_variables(data: MappingInput) -> dict[str, Any]:
+    """The Velocity context for one render: ``$input``, ``$util``, ``$context``, ``$stageVariables``."""
+    return {
+        "input": Input(data),
+        "util": UTIL,
+        "context": _context(data),
+        "stageVariables": dict(data.stage_variables),
+    }
+
+
+def render_request(template: Template, data: MappingInput) -> RenderResult:
+    variables = template_variables(data)
+    body = template.render(variables)
+    return RenderResult(body, request_override=request_override(variables["context"]))
+
+
+def render_response(template: Template, data: MappingInput) -> RenderResult:
+    variables = template_variables(data)
+    body = template.render(variables)
+    return RenderResult(body, response_override=response_override(variables["context"]))
