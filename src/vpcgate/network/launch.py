@@ -1,0 +1,163 @@
+"""Launchers (the ``vpcgate.functions.launch.Launcher`` protocol) for confined function workers.
+
+- :class:`EniLauncher`: a VPC-attached function's worker enters its ENI's namespace (``nsenter``),
+  then ``setpriv`` drops it to the function's own uid and gid with no groups, no capabilities (the
+  bounding set emptied too) and ``no_new_privs``. Everything happens in ``command()``, and ``user()``
+  is None: subprocess's own ``user=`` would keep root's supplementary groups and would run before the
+  namespace is entered (which needs root).
+- :class:`ConfinedHostLauncher`: a function without VpcConfig keeps the host's network (as a Lambda
+  outside a VPC has the internet) but still runs as its own unprivileged uid.
+
+The Runtime API socket (``listen()``) of an ENI worker is created inside the ENI's namespace, so the
+worker reaches it on its own 127.0.0.1. Workers of several functions share an ENI (same subnet and
+groups), so each Runtime API port is guarded in that namespace's ``inet vpcgate`` output chain:
+a connection to a local address on that port from any other uid is rejected. Code in the namespace
+runs without CAP_NET_ADMIN, so it cannot change the chain. The chain is rebuilt from the live
+sockets on every ``listen()`` (closed ones drop out).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from vpcgate.functions.model import FunctionSpec
+from vpcgate.network.confine import Confinement, UidAllocator
+from vpcgate.network.enforce import netns
+from vpcgate.network.enforce.namespaces import Eni, NamespaceNetwork
+from vpcgate.network.enforce.nft import Nft
+from vpcgate.network.enforce.ruleset import TABLE
+from vpcgate.network.errors import NetworkError
+
+
+def _listen_here() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.setblocking(False)
+    return sock
+
+
+def _sorted(owners: Mapping[int, int]) -> list[tuple[int, int]]:
+    return sorted(owners.items())
+
+
+def _open(ref: weakref.ref[socket.socket]) -> bool:
+    sock = ref()
+    return sock is not None and sock.fileno() >= 0
+
+
+@dataclass
+class RuntimePortGuard:
+    """The per-ENI-namespace table that keeps each Runtime API port to its function's uid."""
+
+    eni: Eni
+    nft: Nft
+    _owners: dict[int, tuple[weakref.ref[socket.socket], int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def guard(self, sock: socket.socket, uid: int) -> None:
+        with self._lock:
+            self._owners[sock.getsockname()[1]] = (weakref.ref(sock), uid)
+            self._owners = {p: (ref, u) for p, (ref, u) in self._owners.items() if _open(ref)}
+            live = {p: u for p, (_, u) in self._owners.items()}
+            self.nft.run(self.render(live), self.eni.netns_name)
+
+    @staticmethod
+    def render(owners: Mapping[int, int]) -> str:
+        lines = [
+            f"add table inet {TABLE}",
+            f"delete table inet {TABLE}",
+            f"table inet {TABLE} {{",
+            "  chain output {",
+            "    type filter hook output priority filter; policy accept;",
+            *(
+                f"    fib daddr type local tcp dport {p} meta skuid != {u} reject"
+                for p, u in sorted(owners.items())
+            ),
+            "  }",
+            "}",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class EniLauncher:
+    """Starts a function's workers inside its ENI, as the function's own unprivileged uid."""
+
+    eni: Eni
+    confinement: Confinement
+    guard: RuntimePortGuard
+
+    def command(self, argv: Sequence[str]) -> list[str]:
+        return ["nsenter", f"--net={self.eni.netns}", "--", *self.confinement.wrap_argv(list(argv))]
+
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        return dict(env)
+
+    def user(self) -> tuple[int, int] | None:
+        return None  # dropped by setpriv in command(), after the namespace is entered
+
+    def listen(self) -> tuple[socket.socket, str]:
+        sock = netns.call_in(self.eni.netns, _listen_here)
+        self.guard.guard(sock, self.confinement.uid)
+        host, port = sock.getsockname()[:2]
+        return sock, f"{host}:{port}"
+
+
+@dataclass
+class ConfinedHostLauncher:
+    """The host's network (no VpcConfig), the function's own unprivileged uid."""
+
+    confinement: Confinement
+
+    def command(self, argv: Sequence[str]) -> list[str]:
+        return self.confinement.wrap_argv(list(argv))
+
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        return dict(env)
+
+    def user(self) -> tuple[int, int] | None:
+        return None
+
+    def listen(self) -> tuple[socket.socket, str]:
+        sock = _listen_here()
+        host, port = sock.getsockname()[:2]
+        return sock, f"{host}:{port}"
+
+
+class FunctionLaunchers:
+    """One launcher per function: its ENI (if it has a VpcConfig) and its own uid.
+
+    ``FunctionsService(launcher_for=launchers.launcher_for)`` takes a synchronous callable, so ENIs
+    are made beforehand: ``await launchers.prepare(specs)`` after ``network.start()``.
+    """
+
+    def __init__(
+        self, network: NamespaceNetwork, uids: UidAllocator | None = None, nft: Nft | None = None
+    ) -> None:
+        self._network = network
+        self._uids = uids or UidAllocator()
+        self._nft = nft or Nft()
+        self._enis: dict[str, Eni] = {}
+        self._guards: dict[str, RuntimePortGuard] = {}
+
+    async def prepare(self, specs: Iterable[FunctionSpec]) -> None:
+        """Create (or find) the ENI of every function that has a VpcConfig."""
+        for spec in specs:
+            eni = await self._network.eni_for_function(spec)
+            if eni is not None:
+                self._enis[spec.name] = eni
+                self._guards.setdefault(eni.eni_id, RuntimePortGuard(eni, self._nft))
+
+    def launcher_for(self, spec: FunctionSpec) -> EniLauncher | ConfinedHostLauncher:
+        if spec.vpc_config is None:
+            return ConfinedHostLauncher(self._uids.confinement(spec.name))
+        eni = self._enis.get(spec.name)
+        if eni is None:
+            raise NetworkError(f"{spec.name}: its ENI was not prepared (call prepare() after start())")
+        confinement = self._uids.confinement(spec.name, eni.netns)
+        return EniLauncher(eni, confinement, self._guards[eni.eni_id])
