@@ -24,8 +24,12 @@ from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 OVERRIDES_FLAG = "--parameter-overrides"
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (scripts, tests) is not cut to 80 columns: ARNs and ids must stay whole.
+_PIPED_WIDTH = 240
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else _PIPED_WIDTH)
+err = Console(
+    stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else _PIPED_WIDTH
+)
 
 
 def normalize_argv(argv: Sequence[str]) -> list[str]:
