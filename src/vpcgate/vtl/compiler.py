@@ -78,6 +78,12 @@ _GLOBALS: dict[str, Any] = {
     "_MAXLOOP": runtime.MAX_FOREACH,
 }
 
+_DICT_FAST = {
+    ("get", 1): "{tmp}.get({0})",
+    ("keySet", 0): "list({tmp})",
+    ("containsKey", 1): "({0} in {tmp})",
+    ("size", 0): "len({tmp})",
+}
 _COMPARE = {"==": "_eq", "<": "_lt", ">": "_gt", "<=": "_le", ">=": "_ge"}
 _MATH = {"-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
 
@@ -96,9 +102,12 @@ class _Writer:
 
 
 class _Compiler:
-    def __init__(self, writer: _Writer, macros: dict[str, Macro]) -> None:
+    def __init__(self, writer: _Writer, macros: dict[str, Macro], source: str) -> None:
         self.w = writer
         self.macros = macros
+        # Loop variables nobody can read are not maintained (a plain text search: conservative).
+        self.count_names = tuple(k for k in ("velocityCount", "velocityHasNext") if k in source)
+        self.scoped = "foreach" in source
 
     # ---- expressions ---------------------------------------------------------------------------
 
@@ -130,12 +139,22 @@ class _Compiler:
                 name = repr(step.name)
                 code = f"({tmp}.get({name}) if type({tmp} := {code}) is dict else _g({tmp}, {name}))"
             elif isinstance(step, Call):
-                args = "".join(self.expr(arg) + ", " for arg in step.args)
-                code = f"_c({code}, {step.name!r}, ({args}))"
+                code = self.call(code, step)
             else:
                 assert isinstance(step, Index)
                 code = f"_ix({code}, {self.expr(step.key)})"
         return code
+
+    def call(self, target: str, step: Call) -> str:
+        """A method call; Map's ``get``/``keySet``/``containsKey`` are inlined for plain dicts."""
+        args = [self.expr(arg) for arg in step.args]
+        generic = f"_c({{tmp}}, {step.name!r}, ({''.join(a + ', ' for a in args)}))"
+        fast = _DICT_FAST.get((step.name, len(args)))
+        if fast is None:
+            return generic.format(tmp=target)
+        tmp = self.w.fresh("_t")
+        inline = fast.format(tmp=tmp, *args)
+        return f"({inline} if type({tmp} := {target}) is dict else {generic.format(tmp=tmp)})"
 
     def binop(self, node: BinOp) -> str:
         left, right = self.expr(node.left), self.expr(node.right)
@@ -262,19 +281,23 @@ class _Compiler:
         emit(indent, f"{items} = _iter({self.expr(node.iterable)})")
         emit(indent, f"if {items}:")
         body = indent + 1
-        names = (node.var, "foreach", "velocityCount", "velocityHasNext")
-        emit(body, f"{saved} = ({', '.join(f'v.get({k!r}, _M)' for k in names)})")
-        emit(body, f"{scope} = _Scope(v.get('foreach'), len({items}))")
-        emit(body, f"v['foreach'] = {scope}")
+        names = (node.var, *(("foreach",) if self.scoped else ()), *self.count_names)
+        emit(body, f"{saved} = ({''.join(f'v.get({k!r}, _M), ' for k in names)})")
+        if self.scoped:
+            emit(body, f"{scope} = _Scope(v.get('foreach'), len({items}))")
+            emit(body, f"v['foreach'] = {scope}")
         emit(body, f"for {index}, _item in enumerate({items}):")
         loop = body + 1
         emit(loop, f"if {index} >= _MAXLOOP: break")
         emit(loop, "st.iterations -= 1")
         emit(loop, "if not st.iterations & 255: _check(st, out)")
-        emit(loop, f"{scope}.index = {index}")
+        if self.scoped:
+            emit(loop, f"{scope}.index = {index}")
         emit(loop, f"v[{node.var!r}] = _item")
-        emit(loop, f"v['velocityCount'] = {index} + 1")
-        emit(loop, f"v['velocityHasNext'] = {index} + 1 < {scope}.size")
+        if "velocityCount" in self.count_names:
+            emit(loop, f"v['velocityCount'] = {index} + 1")
+        if "velocityHasNext" in self.count_names:
+            emit(loop, f"v['velocityHasNext'] = {index} + 1 < len({items})")
         self.block(node.body, loop, in_loop=True)
         for position, key in enumerate(names):
             emit(body, f"if {saved}[{position}] is _M: v.pop({key!r}, None)")
@@ -320,10 +343,10 @@ def _macro_source(compiler: _Compiler, macro: Macro) -> None:
     w.lines = saved_lines
 
 
-def generate(tree: TemplateAst) -> str:
+def generate(tree: TemplateAst, source: str) -> str:
     """The Python source for a template: ``_render(v, out, st)`` plus its helpers."""
     writer = _Writer()
-    compiler = _Compiler(writer, tree.macros)
+    compiler = _Compiler(writer, tree.macros, source)
     for macro in tree.macros.values():
         _macro_source(compiler, macro)
     writer.lines = ["def _render(v, out, st):", "    w = out.append"]
@@ -333,9 +356,10 @@ def generate(tree: TemplateAst) -> str:
     return "\n\n".join(chunks) + "\n"
 
 
-def compile_ast(tree: TemplateAst, filename: str = "<vtl>") -> tuple[RenderFunction, str]:
+def compile_ast(tree: TemplateAst, template_source: str) -> tuple[RenderFunction, str]:
     """Compile a parsed template into its render function; also return the generated source."""
-    source = generate(tree)
+    filename = "<vtl>"
+    source = generate(tree, template_source)
     namespace: dict[str, Any] = dict(_GLOBALS)
     namespace["_interp"] = _interp
     exec(compile(source, filename, "exec"), namespace)

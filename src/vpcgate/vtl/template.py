@@ -31,7 +31,7 @@ class Template:
     def __init__(self, source: str) -> None:
         self.source = source
         tree = parse(source)
-        self._function, self.python_source = compile_ast(tree)
+        self._function, self.python_source = compile_ast(tree, source)
 
     def render(self, variables: Mapping[str, object]) -> str:
         """Render with ``variables`` as the Velocity context; raise :class:`VtlRenderError` on failure."""

@@ -13,7 +13,6 @@ Both raise :class:`vpcgate.vtl.VtlRenderError` when the template fails; API Gate
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +38,18 @@ class RenderResult:
 
 
 def _context(data: MappingInput) -> dict[str, Any]:
+    """The ``$context`` tree of one render, with fresh override maps.
+
+    A tree from :func:`context_map` is used as is below the top level (it is built per request);
+    the override maps are new for every render, so each render reports only its own overrides.
+    """
     context = data.context
-    if "requestOverride" in context and "responseOverride" in context:
-        # already a tree from context_map: copy so that a render's #set stays in this render
-        return copy.deepcopy(dict(context))
-    return context_map(dict(context))
+    if "requestOverride" not in context:
+        return context_map(dict(context))
+    tree = dict(context)
+    tree["requestOverride"] = {"header": {}, "path": {}, "querystring": {}}
+    tree["responseOverride"] = {"header": {}, "status": None}
+    return tree
 
 
 def template_variables(data: MappingInput) -> dict[str, Any]:

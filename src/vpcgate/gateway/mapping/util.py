@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from urllib.parse import quote_plus, unquote_plus
 
 from vpcgate.vtl import VtlObject, VtlRenderError
@@ -81,30 +82,37 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else java_str(value)
 
 
+def _url_encode(text: str) -> str:
+    return quote_plus(text, safe="*", encoding="utf-8").replace("~", "%7E")
+
+
+def _base64_encode(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+_FUNCTIONS: dict[str, Callable[[str], object]] = {
+    "escapeJavaScript": escape_javascript,
+    "parseJson": parse_json,
+    "urlEncode": _url_encode,
+    "urlDecode": url_decode,
+    "base64Encode": _base64_encode,
+    "base64Decode": base64_decode,
+}
+
+
 class Util(VtlObject):
-    """``$util``."""
+    """``$util``: each function takes one String; null in gives null out."""
 
     __slots__ = ()
 
     def vtl_call(self, name: str, args: tuple[object, ...]) -> object:
-        if len(args) != 1:
+        function = _FUNCTIONS.get(name)
+        if function is None or len(args) != 1:
             raise NoMatch
         value = args[0]
         if value is None:
             return None
-        if name == "escapeJavaScript":
-            return escape_javascript(_text(value))
-        if name == "parseJson":
-            return parse_json(_text(value))
-        if name == "urlEncode":
-            return quote_plus(_text(value), safe="*", encoding="utf-8").replace("~", "%7E")
-        if name == "urlDecode":
-            return url_decode(_text(value))
-        if name == "base64Encode":
-            return base64.b64encode(_text(value).encode("utf-8")).decode("ascii")
-        if name == "base64Decode":
-            return base64_decode(_text(value))
-        raise NoMatch
+        return function(value if type(value) is str else _text(value))  # type: ignore[arg-type]
 
     def vtl_str(self) -> str:
         return "$util"
