@@ -212,6 +212,7 @@ class _Deployment:
         resource = self.template.resources[logical_id]
         rtype: str = resource["Type"]
         pointer = child("/Resources", logical_id)
+        self._warn_unknown_properties(logical_id, rtype, resource.get("Properties") or {})
         try:
             properties = self.evaluator.resolve(
                 resource.get("Properties") or {}, child(pointer, "Properties")
@@ -225,6 +226,14 @@ class _Deployment:
         except DeployError as exc:
             raise TemplateError(exc.message, logical_id=logical_id, pointer=pointer) from None
         self.ctx.add(deployed)
+
+    def _warn_unknown_properties(self, logical_id: str, rtype: str, properties: Mapping[str, Any]) -> None:
+        known = providers.known_properties(rtype)
+        if known is None:
+            return
+        for name in properties:
+            if name not in known:
+                self.ctx.warn(f"{logical_id}: {name} is not a property of {rtype} (ignored; AWS rejects it)")
 
     # -------------------------------------------------------------------------------- outputs
 

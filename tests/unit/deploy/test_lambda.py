@@ -192,3 +192,11 @@ def test_missing_role_is_a_warning(tmp_path: Path) -> None:
     stack = deploy(tmp_path, body)
     assert stack.warnings == ("Fn: no Role (AWS requires one; locally it is not needed)",)
     assert isinstance(stack.resources["Fn"].model, FunctionSpec)
+
+
+def test_unknown_property_is_a_warning(tmp_path: Path) -> None:
+    body = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {**BASE, "Timout": 10}}}}
+    stack = deploy(tmp_path, body)
+    assert stack.warnings == (
+        "Fn: Timout is not a property of AWS::Lambda::Function (ignored; AWS rejects it)",
+    )

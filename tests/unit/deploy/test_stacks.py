@@ -144,6 +144,7 @@ def test_seed_deploys_the_proxy_function(seed_template: Path) -> None:
     assert (function.timeout_seconds, function.memory_mb) == (10, 128)
     assert function.role_arn == stack.resources["ProxyFunctionRole"].attributes["Arn"]
     assert stack.parameters["BackendPort"] == "8080"
+    assert stack.warnings == ()
     assert set(stack.resources) == {
         "ProxyFunctionRole", "ProxyFunction", "ProxyApi", "ProxyApiDeployment", "ProxyFunctionPermission"
     }  # fmt: skip

@@ -20,6 +20,7 @@ from vpcgate.deploy.providers import (
 )
 from vpcgate.deploy.providers.apigateway import PROVIDERS as _APIGATEWAY
 from vpcgate.deploy.providers.base import Provider
+from vpcgate.deploy.providers.known_properties import KNOWN_PROPERTIES
 from vpcgate.deploy.providers.skipped import SKIPPED_PATTERNS, is_skipped
 
 _ALL: tuple[Provider, ...] = (
@@ -39,8 +40,20 @@ def provider_for(resource_type: str) -> Provider | None:
     return PROVIDERS.get(resource_type)
 
 
+def known_properties(resource_type: str) -> frozenset[str] | None:
+    """The property names AWS accepts for ``resource_type``, where this registry lists them."""
+    return KNOWN_PROPERTIES.get(resource_type)
+
+
 def supported_types() -> list[str]:
     return sorted(PROVIDERS)
 
 
-__all__ = ["PROVIDERS", "SKIPPED_PATTERNS", "is_skipped", "provider_for", "supported_types"]
+__all__ = [
+    "PROVIDERS",
+    "SKIPPED_PATTERNS",
+    "is_skipped",
+    "known_properties",
+    "provider_for",
+    "supported_types",
+]
