@@ -153,7 +153,7 @@ class _Compiler:
         if fast is None:
             return generic.format(tmp=target)
         tmp = self.w.fresh("_t")
-        inline = fast.format(tmp=tmp, *args)
+        inline = fast.format(*args, tmp=tmp)
         return f"({inline} if type({tmp} := {target}) is dict else {generic.format(tmp=tmp)})"
 
     def binop(self, node: BinOp) -> str:

@@ -112,7 +112,7 @@ class Util(VtlObject):
         value = args[0]
         if value is None:
             return None
-        return function(value if type(value) is str else _text(value))  # type: ignore[arg-type]
+        return function(value if isinstance(value, str) else _text(value))
 
     def vtl_str(self) -> str:
         return "$util"
