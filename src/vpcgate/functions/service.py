@@ -109,10 +109,12 @@ class FunctionService:
             self._functions[spec.name] = _Function(pool)
 
     def add_version(self, spec: VersionSpec) -> None:
-        self._function(spec.function_name).versions[spec.version] = spec.version
+        """Register a published version (it runs the function's current code)."""
+        self._function(_split_name(spec.function_name, None)[0]).versions[spec.version] = spec.version
 
     def add_alias(self, spec: AliasSpec) -> None:
-        self._function(spec.function_name).aliases[spec.name] = spec.function_version
+        """Register an alias pointing at a version."""
+        self._function(_split_name(spec.function_name, None)[0]).aliases[spec.name] = spec.function_version
 
     def names(self) -> list[str]:
         return sorted(self._functions)
@@ -222,6 +224,11 @@ class FunctionService:
                 self.reap_idle()
 
         self._reaper = asyncio.get_running_loop().create_task(loop())
+
+    async def wait_for_events(self) -> None:
+        """Wait until every Event invocation accepted so far has run."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def shutdown(self) -> None:
         """Stop every worker (in-flight invocations end as Runtime.ExitError) and wait for them."""
