@@ -96,6 +96,7 @@ def import_api(body: Mapping[str, Any], options: ImportOptions, warn: Warn) -> R
         warn=warn,
         models=models,
     )
+    default_validator_id = None if doc.default_validator is None else _default_validator_id(doc, root)
     resources = _resources(doc, root, _base_prefix(root, version, options.basepath), api_id)
     responses_props = root.child("x-amazon-apigateway-gateway-responses")
     info = root.child("info") or Props({}, ("info",))
@@ -123,9 +124,7 @@ def import_api(body: Mapping[str, Any], options: ImportOptions, warn: Warn) -> R
         models=tuple(doc.models.values()),
         request_validators=validators,
         gateway_responses=() if responses_props is None else extensions.gateway_responses(responses_props),
-        default_request_validator_id=None
-        if doc.default_validator is None
-        else _default_validator_id(doc, root),
+        default_request_validator_id=default_validator_id,
     )
 
 

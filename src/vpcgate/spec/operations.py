@@ -105,7 +105,7 @@ def method(doc: Document, http_method: str, op: Props, path_params: Any, where: 
     auth_type, authorizer_id, scopes, api_key = _security(doc, op, where)
     explicit_auth = op.child("x-amazon-apigateway-auth")
     if explicit_auth is not None:
-        auth_type = explicit_auth.choice("type", AuthorizationType) or AuthorizationType.NONE
+        auth_type = _explicit_auth(explicit_auth)
     integration_props = op.child("x-amazon-apigateway-integration")
     if integration_props is None:
         doc.warn(f"{where}: no x-amazon-apigateway-integration; the method cannot be deployed", op.path)
@@ -124,6 +124,14 @@ def method(doc: Document, http_method: str, op: Props, path_params: Any, where: 
         if integration_props is None
         else extensions.integration(integration_props, where, doc.warn),
     )
+
+
+def _explicit_auth(props: Props) -> AuthorizationType:
+    """``x-amazon-apigateway-auth``: NONE or AWS_IAM, whatever the case."""
+    value = props.choice("type", AuthorizationType) or AuthorizationType.NONE
+    if value not in (AuthorizationType.NONE, AuthorizationType.AWS_IAM):
+        raise props.fail(f"x-amazon-apigateway-auth type must be NONE or AWS_IAM, got {value}", "type")
+    return value
 
 
 def _security(

@@ -13,6 +13,7 @@ from vpcgate.spec.assemble import DeployedApi, assemble_apis
 from vpcgate.spec.model import RestApi
 from vpcgate.spec.openapi import BasePathMode, ImportOptions, import_api
 from vpcgate.spec.props import Path as PropPath
+from vpcgate.spec.props import SpecError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "spec"
 API_ID = "abcdefghij"
@@ -59,3 +60,12 @@ def single_api(stack: Stack) -> DeployedApi:
 
 def template(resources: Mapping[str, Any]) -> dict[str, Any]:
     return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": dict(resources)}
+
+
+def api_error(body: Mapping[str, Any]) -> SpecError:
+    """The SpecError importing ``body`` raises."""
+    try:
+        imported(body)
+    except SpecError as exc:
+        return exc
+    raise AssertionError("the body imported without an error")

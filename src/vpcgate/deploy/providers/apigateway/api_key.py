@@ -19,18 +19,32 @@ from vpcgate.spec.props import Props
 VALUE_MIN, VALUE_MAX = 20, 128
 
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "CustomerId",
+        "Description",
+        "Enabled",
+        "GenerateDistinctId",
+        "Name",
+        "StageKeys",
+        "Tags",
+        "Value",
+    }
+)
+
+
 class ApiKeyProvider:
     resource_type = "AWS::ApiGateway::ApiKey"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         key_id = alnum_id(10, "apikey", ctx.stack_name, res.logical_id)
         value = props.text("Value") or _generated_value(ctx.stack_name, res.logical_id)
         if not VALUE_MIN <= len(value) <= VALUE_MAX:
             raise props.fail(f"an API key value must be {VALUE_MIN} to {VALUE_MAX} characters long", "Value")
-        common.unsupported(props, ("CustomerId", "GenerateDistinctId", "Tags"), common.warner(res, ctx))
         key = ApiKey(
             id=key_id,
             name=props.text("Name") or generated_name(ctx.stack_name, res.logical_id),

@@ -21,12 +21,28 @@ from vpcgate.spec.model import (
 )
 from vpcgate.spec.props import Props
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "AuthType",
+        "AuthorizerCredentials",
+        "AuthorizerResultTtlInSeconds",
+        "AuthorizerUri",
+        "IdentitySource",
+        "IdentityValidationExpression",
+        "Name",
+        "ProviderARNs",
+        "RestApiId",
+        "Type",
+    }
+)
+
 
 class AuthorizerProvider:
     resource_type = "AWS::ApiGateway::Authorizer"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)

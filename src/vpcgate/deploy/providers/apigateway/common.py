@@ -18,10 +18,21 @@ from vpcgate.spec.props import Path, Props, SpecError, pointer
 WarnSink = Callable[[str, Path], None]  # (message, path under Properties)
 
 
-def build(res: ResourceInput, make: Callable[[Props], Deployed]) -> Deployed:
-    """Run ``make`` on the resource's properties; SpecErrors become located TemplateErrors."""
+def build(
+    res: ResourceInput, ctx: DeployContext, known: frozenset[str], make: Callable[[Props], Deployed]
+) -> Deployed:
+    """Run ``make`` on the resource's properties; SpecErrors become located TemplateErrors.
+
+    A property the type does not have is warned about (CloudFormation refuses it: "Encountered
+    unsupported property"; vpcgate warns, so a template using a property newer than this list
+    still deploys, yet a typo does not pass unseen)."""
     try:
-        return make(Props.of(res.properties, (), "Properties to be an object"))
+        props = Props.of(res.properties, (), "Properties to be an object")
+        warn = warner(res, ctx)
+        for name in props.data:
+            if name not in known:
+                warn(f"{name} is not a property of {res.resource_type}; ignored", (name,))
+        return make(props)
     except SpecError as exc:
         raise res.error(exc.message, *exc.path) from None
 

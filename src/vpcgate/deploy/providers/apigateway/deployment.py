@@ -30,11 +30,23 @@ _STAGE_WIDE = (
 )
 
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "DeploymentCanarySettings",
+        "Description",
+        "RestApiId",
+        "StageDescription",
+        "StageName",
+    }
+)
+
+
 class DeploymentProvider:
     resource_type = "AWS::ApiGateway::Deployment"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)

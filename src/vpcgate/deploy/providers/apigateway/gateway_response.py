@@ -14,12 +14,23 @@ from vpcgate.spec import checked
 from vpcgate.spec.model import GATEWAY_RESPONSE_TYPES, GatewayResponse, GatewayResponsePart, frozen
 from vpcgate.spec.props import Props
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "ResponseParameters",
+        "ResponseTemplates",
+        "ResponseType",
+        "RestApiId",
+        "StatusCode",
+    }
+)
+
 
 class GatewayResponseProvider:
     resource_type = "AWS::ApiGateway::GatewayResponse"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)

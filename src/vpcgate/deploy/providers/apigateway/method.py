@@ -15,7 +15,7 @@ from vpcgate.deploy.ids import generated_name
 from vpcgate.deploy.providers.apigateway import common
 from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
 from vpcgate.spec import checked
-from vpcgate.spec.extensions import Warn, validated_integration
+from vpcgate.spec.extensions import Warn, validated_integration, warn_unknown_keys
 from vpcgate.spec.model import (
     HTTP_METHODS,
     TIMEOUT_DEFAULT_MS,
@@ -43,14 +43,52 @@ _INTEGRATION_KEYS = {
     "httpMethod": "IntegrationHttpMethod",
     "connectionId": "ConnectionId",
 }
+_INTEGRATION_PROPERTIES = frozenset(
+    {
+        "CacheKeyParameters",
+        "CacheNamespace",
+        "ConnectionId",
+        "ConnectionType",
+        "ContentHandling",
+        "Credentials",
+        "IntegrationHttpMethod",
+        "IntegrationResponses",
+        "PassthroughBehavior",
+        "RequestParameters",
+        "RequestTemplates",
+        "TimeoutInMillis",
+        "Type",
+        "Uri",
+    }
+)
 _AUTHORIZED = (AuthorizationType.CUSTOM, AuthorizationType.COGNITO_USER_POOLS)
+
+
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "ApiKeyRequired",
+        "AuthorizationScopes",
+        "AuthorizationType",
+        "AuthorizerId",
+        "HttpMethod",
+        "Integration",
+        "MethodResponses",
+        "OperationName",
+        "RequestModels",
+        "RequestParameters",
+        "RequestValidatorId",
+        "ResourceId",
+        "RestApiId",
+    }
+)
 
 
 class MethodProvider:
     resource_type = "AWS::ApiGateway::Method"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)
@@ -95,6 +133,7 @@ def read_method(props: Props, http_method: str, where: str, warn: Warn) -> Metho
 
 def read_integration(props: Props, where: str, warn: Warn) -> Integration:
     """An Integration from the Method's ``Integration`` property."""
+    warn_unknown_keys(props, _INTEGRATION_PROPERTIES, f"{where}: Integration", warn)
     kind = props.choice("Type", IntegrationType)
     if kind is None:
         raise props.fail("Type is required", "Type")

@@ -20,11 +20,23 @@ from vpcgate.spec.props import Props
 _NAME = re.compile(r"^[A-Za-z0-9]+$")
 
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "ContentType",
+        "Description",
+        "Name",
+        "RestApiId",
+        "Schema",
+    }
+)
+
+
 class ModelProvider:
     resource_type = "AWS::ApiGateway::Model"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)

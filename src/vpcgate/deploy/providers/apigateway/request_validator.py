@@ -14,12 +14,22 @@ from vpcgate.spec.ids import request_validator_id
 from vpcgate.spec.model import RequestValidator, RequestValidatorPart
 from vpcgate.spec.props import Props
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "Name",
+        "RestApiId",
+        "ValidateRequestBody",
+        "ValidateRequestParameters",
+    }
+)
+
 
 class RequestValidatorProvider:
     resource_type = "AWS::ApiGateway::RequestValidator"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)

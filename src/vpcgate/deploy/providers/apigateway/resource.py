@@ -16,12 +16,21 @@ from vpcgate.spec.ids import resource_id
 from vpcgate.spec.model import Resource, ResourcePart
 from vpcgate.spec.props import Props
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "ParentId",
+        "PathPart",
+        "RestApiId",
+    }
+)
+
 
 class ResourceProvider:
     resource_type = "AWS::ApiGateway::Resource"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)

@@ -35,11 +35,33 @@ from vpcgate.spec.props import Path, Props, SpecError, pointer
 _IMPORT_PARAMETERS = frozenset({"basepath", "endpointConfigurationTypes", "ignore"})
 
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "ApiKeySourceType",
+        "BinaryMediaTypes",
+        "Body",
+        "BodyS3Location",
+        "CloneFrom",
+        "Description",
+        "DisableExecuteApiEndpoint",
+        "EndpointConfiguration",
+        "FailOnWarnings",
+        "MinimumCompressionSize",
+        "Mode",
+        "Name",
+        "Parameters",
+        "Policy",
+        "Tags",
+    }
+)
+
+
 class RestApiProvider:
     resource_type = "AWS::ApiGateway::RestApi"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api_id = alnum_id(10, "restapi", ctx.stack_name, res.logical_id)
@@ -57,7 +79,6 @@ class RestApiProvider:
             if props.flag("FailOnWarnings"):
                 raise SpecError(f"FailOnWarnings is true: {message}", path)
             warn(message, path)
-        common.unsupported(props, ("Mode", "Tags"), warn)
         api = _with_properties(api, props)
         return Deployed(
             logical_id=res.logical_id,

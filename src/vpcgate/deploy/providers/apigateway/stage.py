@@ -12,14 +12,35 @@ from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
 from vpcgate.spec.model import Deployment
 from vpcgate.spec.props import Props
 
-_NO_LOCAL_EFFECT = ("CanarySetting", "ClientCertificateId", "DocumentationVersion", "Tags")
+_NO_LOCAL_EFFECT = ("CanarySetting", "ClientCertificateId")
+
+
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "AccessLogSetting",
+        "CacheClusterEnabled",
+        "CacheClusterSize",
+        "CanarySetting",
+        "ClientCertificateId",
+        "DeploymentId",
+        "Description",
+        "DocumentationVersion",
+        "MethodSettings",
+        "RestApiId",
+        "StageName",
+        "Tags",
+        "TracingEnabled",
+        "Variables",
+    }
+)
 
 
 class StageProvider:
     resource_type = "AWS::ApiGateway::Stage"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)

@@ -15,16 +15,27 @@ from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
 from vpcgate.spec.model import Quota, QuotaPeriod, Throttle, UsagePlan, UsagePlanStage, frozen
 from vpcgate.spec.props import Props
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "ApiStages",
+        "Description",
+        "Quota",
+        "Tags",
+        "Throttle",
+        "UsagePlanName",
+    }
+)
+
 
 class UsagePlanProvider:
     resource_type = "AWS::ApiGateway::UsagePlan"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         plan_id = alnum_id(6, "usageplan", ctx.stack_name, res.logical_id)
-        common.unsupported(props, ("Tags",), common.warner(res, ctx))
         quota = props.child("Quota")
         throttle = props.child("Throttle")
         plan = UsagePlan(

@@ -11,12 +11,21 @@ from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
 from vpcgate.spec.model import ApiKey, UsagePlan, UsagePlanKey
 from vpcgate.spec.props import Props
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "KeyId",
+        "KeyType",
+        "UsagePlanId",
+    }
+)
+
 
 class UsagePlanKeyProvider:
     resource_type = "AWS::ApiGateway::UsagePlanKey"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         key_type = props.required_text("KeyType")

@@ -13,12 +13,22 @@ from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
 from vpcgate.spec.model import VpcLink
 from vpcgate.spec.props import Props
 
+# The resource type's properties, as the CloudFormation reference lists them.
+PROPERTIES = frozenset(
+    {
+        "Description",
+        "Name",
+        "Tags",
+        "TargetArns",
+    }
+)
+
 
 class VpcLinkProvider:
     resource_type = "AWS::ApiGateway::VpcLink"
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
-        return common.build(res, lambda props: self._deploy(res, ctx, props))
+        return common.build(res, ctx, PROPERTIES, lambda props: self._deploy(res, ctx, props))
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         link_id = alnum_id(6, "vpclink", ctx.stack_name, res.logical_id)
