@@ -101,6 +101,8 @@ class _Deployment:
         self.inactive: dict[str, str] = {}  # logical id → its false condition
 
     def run(self) -> Stack:
+        if self.template.body.get("Rules"):
+            self.ctx.warn("Rules are not evaluated locally (their assertions are not checked)")
         self.conditions.evaluate_all()
         active = self._active_resources()
         self._check_types(active)

@@ -15,7 +15,7 @@ Errors (all TemplateError, naming the file)::
     ├── unreadable file, not JSON/YAML (with line), not an object, duplicate keys
     ├── unknown top-level section, no Resources, bad logical id, resource without a Type
     ├── unknown resource attribute, a name used both as Parameter and Resource
-    └── Transform present (unsupported)
+    └── Transform section or Fn::Transform anywhere (unsupported)
 """
 
 from __future__ import annotations
@@ -146,6 +146,7 @@ def check_structure(body: Any) -> None:
             "and AWS::ApiGateway::* resources instead",
             pointer="/Transform",
         )
+    _reject_transform_keys(body, "")
     for section in ("Parameters", "Mappings", "Conditions", "Outputs"):
         if section in body and not isinstance(body[section], dict):
             raise TemplateError(f"Template format error: {section} must be an object", pointer=f"/{section}")
@@ -163,6 +164,22 @@ def check_structure(body: Any) -> None:
                 logical_id=str(name),
                 pointer=child("/Resources", name),
             )
+
+
+def _reject_transform_keys(node: Any, pointer: str) -> None:
+    """``Fn::Transform`` anywhere (AWS::Include, macros) is refused before anything is evaluated."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = child(pointer, key)
+            if key == "Fn::Transform":
+                raise TemplateError(
+                    "Fn::Transform is not supported: no transforms or macros (AWS::Include, ...) run locally",
+                    pointer=here,
+                )
+            _reject_transform_keys(value, here)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _reject_transform_keys(item, child(pointer, i))
 
 
 def _check_resource(logical_id: str, resource: Any) -> None:

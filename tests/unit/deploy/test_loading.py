@@ -146,3 +146,15 @@ def test_sniffs_format_without_extension(tmp_path: Path) -> None:
     path = tmp_path / "template"
     path.write_text("Resources:\n  A:\n    Type: X\n", encoding="utf-8")
     assert load_template(path).resources == {"A": {"Type": "X"}}
+
+
+def test_fn_transform_anywhere_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n  A:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      Fn::Transform: {Name: AWS::Include, Parameters: {Location: s3://b/k}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TemplateError, match="Fn::Transform is not supported") as info:
+        load_template(path)
+    assert info.value.pointer == "/Resources/A/Properties/Fn::Transform"

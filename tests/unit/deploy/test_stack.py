@@ -197,3 +197,10 @@ def test_region_and_account_flow_into_arns(tmp_path: Path) -> None:
     stack = deploy(tmp_path, with_role(), region="cn-north-1", account_id="123456789012")
     assert stack.resources["Role"].attributes["Arn"].startswith("arn:aws-cn:iam::123456789012:role/")
     assert stack.stack_id.startswith("arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/app/")
+
+
+def test_rules_are_reported_as_not_evaluated(tmp_path: Path) -> None:
+    body = with_role(Rules={"R": {"Assertions": [{"Assert": {"Fn::Equals": ["a", "a"]}}]}})
+    assert deploy(tmp_path, body).warnings == (
+        "Rules are not evaluated locally (their assertions are not checked)",
+    )
