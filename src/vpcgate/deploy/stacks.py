@@ -58,6 +58,8 @@ def deploy_stacks(
     strict: bool = False,
 ) -> list[Stack]:
     """Deploy the templates at ``paths`` in order and return their stacks."""
+    if isinstance(overrides, str):  # one token, not a sequence of one-character tokens
+        overrides = [overrides]
     given = dict(overrides) if isinstance(overrides, Mapping) else parse_overrides(overrides)
     templates = [load_template(Path(path)) for path in paths]
     names = _stack_names(templates)

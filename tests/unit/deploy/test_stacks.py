@@ -165,3 +165,9 @@ def test_seed_is_stable_across_runs(seed_template: Path) -> None:
     assert {k: d.physical_id for k, d in first.resources.items()} == {
         k: d.physical_id for k, d in second.resources.items()
     }
+
+
+def test_a_single_override_string_is_one_token(tmp_path: Path) -> None:
+    body = {"Parameters": {"P": {"Type": "String"}}, "Resources": {"Role": ROLE}}
+    (stack,) = deploy_stacks([write(tmp_path, body, "one.json")], "P=a=b")
+    assert stack.parameters["P"] == "a=b"
