@@ -47,6 +47,7 @@ from vpcgate.spec.model import (
     VpcLink,
     frozen,
 )
+from vpcgate.spec.props import pointer
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,8 @@ def target_of(integration: Integration | None) -> str:
 
 
 def _error(logical_id: str, message: str, *prop: str) -> TemplateError:
-    pointer = f"/Resources/{logical_id}" + (("/Properties/" + "/".join(prop)) if prop else "")
-    return TemplateError(message, logical_id=logical_id, pointer=pointer)
+    where = pointer(("Resources", logical_id, "Properties", *prop) if prop else ("Resources", logical_id))
+    return TemplateError(message, logical_id=logical_id, pointer=where)
 
 
 def _parts(records: list[Deployed], kind: type, api_id: str) -> list[tuple[Deployed, Any]]:

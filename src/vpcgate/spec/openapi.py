@@ -51,6 +51,7 @@ _TOP_EXTENSIONS = frozenset(
         "x-amazon-apigateway-endpoint-configuration",
         "x-amazon-apigateway-documentation",
         "x-amazon-apigateway-importexport-version",
+        "x-amazon-apigateway-endpoint-access-mode",
     }
 )
 # Documented, but for HTTP APIs only.
@@ -202,7 +203,10 @@ def _resources(
         full = "/" + "/".join(prefix + paths.split_path(raw_path))
         _check_path(item, raw_path, full)
         found = methods_by_path.setdefault(full, {})
-        found.update(_path_item_methods(doc, item, full))
+        for verb, method in _path_item_methods(doc, item, full).items():
+            if verb in found:
+                raise item.fail(f"{verb} {full} is declared by two paths")
+            found[verb] = method
     conflict = paths.sibling_conflict(methods_by_path)
     if conflict:
         raise SpecError(

@@ -323,6 +323,7 @@ def test_integration_rules(integration: dict[str, Any], pointer_end: str, words:
         (["/a//b"], "empty path part"),
         (["/a b"], "invalid path part 'a b'"),
         (["nope"], "must start with '/'"),
+        (["/a", "/a/"], "GET /a is declared by two paths"),
     ],
 )
 def test_path_rules(paths: list[str], words: str) -> None:

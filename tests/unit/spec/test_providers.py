@@ -331,6 +331,16 @@ def _root() -> dict[str, Any]:
             "the greedy resource /{p+} cannot have children",
         ),
         (
+            {"Get": method_resource(RequestModels={"application/json": "Nope"})},
+            "/Resources/Get/Properties/RequestModels/application~1json",
+            "GET /: no model 'Nope' in the API",
+        ),
+        (
+            {"Get": method_resource(RequestValidatorId="abc123")},
+            "/Resources/Get/Properties/RequestValidatorId",
+            "GET /: no request validator 'abc123' in the API",
+        ),
+        (
             {"Get": method_resource(HttpMethod="FETCH")},
             "/Resources/Get/Properties/HttpMethod",
             "HttpMethod must be one of",
