@@ -50,7 +50,7 @@ def run() -> list[tuple[str, str]]:
             f"{_median_ms(lambda: parse_text(network_text, NETWORK.name)):.3f} ms",
         ),
         (
-            "deploy seed (read, resolve, 5 resources)",
+            "deploy seed (5 resources; most is the RestApi import)",
             f"{_median_ms(lambda: deploy_stacks([SEED], SEED_OVERRIDES)):.2f} ms",
         ),
         (
