@@ -20,13 +20,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpcgate.vtl.values import java_str
+from vpcgate.vtl import VtlObject, VtlRenderError
+from vpcgate.vtl.values import NoMatch, java_str
 
 __all__ = [
     "CONTEXT_VARIABLES",
+    "OverrideMap",
     "RequestOverride",
     "ResponseOverride",
     "context_map",
+    "fresh_overrides",
     "request_override",
     "response_override",
 ]
@@ -75,6 +78,58 @@ CONTEXT_VARIABLES: tuple[str, ...] = (
 )
 
 
+class OverrideMap(VtlObject):
+    """One of the override maps (``header``, ``path``, ``querystring``, or ``responseOverride``).
+
+    "Overrides are final. An override may only be applied to each parameter once. Trying to
+    override the same parameter multiple times will result in 5XX responses" (the overrides page
+    above): a second ``#set`` of one name fails the render.
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, object] | None = None) -> None:
+        self.values: dict[str, object] = values if values is not None else {}
+
+    def vtl_get(self, name: str) -> object:
+        return self.values.get(name)
+
+    def vtl_set(self, name: str, value: object) -> bool:
+        if name in self.values and not isinstance(self.values[name], OverrideMap):
+            raise VtlRenderError(f"the override {name!r} was set twice (overrides are final)")
+        self.values[name] = value
+        return True
+
+    def vtl_call(self, name: str, args: tuple[object, ...]) -> object:
+        if name == "get" and len(args) == 1:
+            return self.values.get(java_str(args[0]))
+        if name == "put" and len(args) == 2:
+            self.vtl_set(java_str(args[0]), args[1])
+            return None
+        plain = {k: v for k, v in self.values.items() if not isinstance(v, OverrideMap)}
+        if name == "keySet" and not args:
+            return list(plain)
+        if name == "size" and not args:
+            return len(plain)
+        if name == "isEmpty" and not args:
+            return not plain
+        if name == "containsKey" and len(args) == 1:
+            return args[0] in plain
+        if name == "toString" and not args:
+            return java_str(plain)
+        raise NoMatch
+
+    def vtl_str(self) -> str:
+        return java_str(dict(self.values))
+
+
+def fresh_overrides() -> tuple[OverrideMap, OverrideMap]:
+    """New ``requestOverride`` and ``responseOverride`` maps for one render."""
+    request = OverrideMap({"header": OverrideMap(), "path": OverrideMap(), "querystring": OverrideMap()})
+    response = OverrideMap({"header": OverrideMap()})
+    return request, response
+
+
 def context_map(values: Mapping[str, object]) -> dict[str, Any]:
     """Build the ``$context`` tree from flat dotted names (``"identity.sourceIp": "1.2.3.4"``)."""
     tree: dict[str, Any] = {}
@@ -91,8 +146,7 @@ def context_map(values: Mapping[str, object]) -> dict[str, Any]:
             node = child
         if value is not None or leaf not in node:
             node[leaf] = value
-    tree["requestOverride"] = {"header": {}, "path": {}, "querystring": {}}
-    tree["responseOverride"] = {"header": {}, "status": None}
+    tree["requestOverride"], tree["responseOverride"] = fresh_overrides()
     return tree
 
 
@@ -110,31 +164,31 @@ class ResponseOverride:
 
 
 def _strings(value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
+    if not isinstance(value, OverrideMap):
         return {}
-    return {java_str(k): java_str(v) for k, v in value.items() if v is not None}
+    return {java_str(k): java_str(v) for k, v in value.values.items() if v is not None}
 
 
 def request_override(context: Mapping[str, Any]) -> RequestOverride:
     override = context.get("requestOverride")
-    if not isinstance(override, dict):
+    if not isinstance(override, OverrideMap):
         return RequestOverride()
     return RequestOverride(
-        _strings(override.get("header")),
-        _strings(override.get("path")),
-        _strings(override.get("querystring")),
+        _strings(override.vtl_get("header")),
+        _strings(override.vtl_get("path")),
+        _strings(override.vtl_get("querystring")),
     )
 
 
 def response_override(context: Mapping[str, Any]) -> ResponseOverride:
     override = context.get("responseOverride")
-    if not isinstance(override, dict):
+    if not isinstance(override, OverrideMap):
         return ResponseOverride()
-    status = override.get("status")
+    status = override.vtl_get("status")
     code: int | None = None
     if status is not None:
         try:
             code = int(java_str(status))
         except ValueError:
             code = None
-    return ResponseOverride(_strings(override.get("header")), code)
+    return ResponseOverride(_strings(override.vtl_get("header")), code)

@@ -20,6 +20,7 @@ from vpcgate.gateway.mapping.context import (
     RequestOverride,
     ResponseOverride,
     context_map,
+    fresh_overrides,
     request_override,
     response_override,
 )
@@ -47,8 +48,7 @@ def _context(data: MappingInput) -> dict[str, Any]:
     if "requestOverride" not in context:
         return context_map(dict(context))
     tree = dict(context)
-    tree["requestOverride"] = {"header": {}, "path": {}, "querystring": {}}
-    tree["responseOverride"] = {"header": {}, "status": None}
+    tree["requestOverride"], tree["responseOverride"] = fresh_overrides()
     return tree
 
 
