@@ -96,7 +96,8 @@ def assemble_apis(resources: Iterable[Deployed]) -> tuple[DeployedApi, ...]:
 
 
 def routes(api: DeployedApi) -> list[Route]:
-    """The routes of every stage, sorted by stage, path and method."""
+    """The routes of every stage, sorted by stage, path and method. An API without a stage has
+    none: API Gateway serves deployed stages only."""
     out = []
     for stage in sorted(api.stages, key=lambda s: s.name):
         for resource in sorted(api.api.resources, key=lambda r: r.path):

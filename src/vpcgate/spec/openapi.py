@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlparse
 
 from vpcgate.spec import extensions, operations, paths
 from vpcgate.spec.extensions import Warn
@@ -192,7 +191,15 @@ def _base_path(root: Props, version: int) -> str | None:
         if base is not None:
             return "/" + (base.text("default") or "").strip("/")
     first = Props.of(servers[0], ("servers", 0))
-    return urlparse(first.text("url") or "/").path or "/"
+    return _url_path(first.text("url") or "/")
+
+
+def _url_path(url: str) -> str:
+    """The path of a server URL, which may hold ``{variables}`` anywhere (even in the scheme)."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    if not url.startswith("/") and "://" in url:
+        rest = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+    return rest.split("?", 1)[0].split("#", 1)[0] or "/"
 
 
 def _resources(

@@ -210,6 +210,8 @@ def test_swagger_base_path_rules(mode: BasePathMode, expected: list[str]) -> Non
             ["/", "/a", "/a/b", "/a/b/c", "/a/b/c/e", "/a/b/c/f"],
         ),
         ([{"url": "https://example.com/"}], ["/", "/e", "/f"]),
+        ([{"url": "{scheme}://{host}/a/b/c?x=1"}], ["/", "/a", "/a/b", "/a/b/c", "/a/b/c/e", "/a/b/c/f"]),
+        ([{"url": "/a"}], ["/", "/a", "/a/e", "/a/f"]),
         ([], ["/", "/e", "/f"]),
     ],
 )

@@ -58,6 +58,7 @@ def test_body_form_and_explicit_form_build_the_same_api() -> None:
         for form in ("body-form", "explicit-form")
     )
     assert body_api.id == explicit_api.id  # same stack and logical id → same ids throughout
+    assert body_api.name == explicit_api.name == "pets"  # Name wins over the body's info.title
     assert body_api.api.resources == explicit_api.api.resources
     assert body_api.api.authorizers == explicit_api.api.authorizers
     assert body_api.api.models == explicit_api.api.models
