@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vpcgate.spec.ids import authorizer_id, request_validator_id, resource_id
 from vpcgate.spec.model import (
@@ -395,3 +397,32 @@ def test_inline_schemas_become_models() -> None:
     name = resource.methods["POST"].request_models["application/json"]
     model = next(m for m in api.models if m.name == name)
     assert thaw_json(model.schema) == schema
+
+
+_SEGMENT = st.text(alphabet="abcxyz019._-", min_size=1, max_size=6)
+
+
+@given(st.lists(st.lists(_SEGMENT, min_size=1, max_size=4), min_size=1, max_size=8))
+@settings(max_examples=60, deadline=None)
+def test_any_set_of_paths_makes_a_consistent_resource_tree(segment_lists: list[list[str]]) -> None:
+    body = {
+        "swagger": "2.0",
+        "info": {"title": "t"},
+        "paths": {
+            "/" + "/".join(parts): {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}}
+            for parts in segment_lists
+        },
+    }
+    api = imported(body)
+    by_id = {r.id: r for r in api.resources}
+    assert len(by_id) == len(api.resources)  # ids are unique
+    for resource in api.resources:
+        if resource.is_root:
+            assert resource.path == "/" and resource.id == api.root_resource_id
+            continue
+        parent = by_id[resource.parent_id or ""]
+        expected = resource.path.rsplit("/", 1)[0] or "/"
+        assert parent.path == expected
+        assert resource.path.endswith("/" + resource.path_part)
+    declared = {"/" + "/".join(parts) for parts in segment_lists}
+    assert {r.path for r in api.resources if r.methods} == declared
