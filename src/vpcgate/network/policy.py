@@ -139,6 +139,18 @@ class Topology:
             topo = topo.with_endpoint(endpoint, logical_id=inst.logical_id)
         return topo
 
+    @classmethod
+    def from_models(cls, models: Iterable[object]) -> Topology:
+        """The topology of deployed resources' models (anything that is not a network model is ignored)."""
+        items = list(models)
+        return cls.build(
+            vpcs=[m for m in items if isinstance(m, Vpc)],
+            subnets=[m for m in items if isinstance(m, Subnet)],
+            groups=[m for m in items if isinstance(m, SecurityGroup)],
+            attachments=[m for m in items if isinstance(m, SecurityGroupRuleAttachment)],
+            instances=[m for m in items if isinstance(m, Instance)],
+        )
+
     def _check_subnet(self, subnet: Subnet) -> None:
         vpc = self.vpcs.get(subnet.vpc_id)
         if vpc is None:
