@@ -78,11 +78,11 @@ _GLOBALS: dict[str, Any] = {
     "_MAXLOOP": runtime.MAX_FOREACH,
 }
 
-_DICT_FAST = {
-    ("get", 1): "{tmp}.get({0})",
-    ("keySet", 0): "list({tmp})",
-    ("containsKey", 1): "({0} in {tmp})",
-    ("size", 0): "len({tmp})",
+_DICT_FAST: dict[tuple[str, int], Callable[[str, list[str]], str]] = {
+    ("get", 1): lambda tmp, args: f"{tmp}.get({args[0]})",
+    ("keySet", 0): lambda tmp, args: f"list({tmp})",
+    ("containsKey", 1): lambda tmp, args: f"({args[0]} in {tmp})",
+    ("size", 0): lambda tmp, args: f"len({tmp})",
 }
 _COMPARE = {"==": "_eq", "<": "_lt", ">": "_gt", "<=": "_le", ">=": "_ge"}
 _MATH = {"-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
@@ -146,15 +146,15 @@ class _Compiler:
         return code
 
     def call(self, target: str, step: Call) -> str:
-        """A method call; Map's ``get``/``keySet``/``containsKey`` are inlined for plain dicts."""
+        """A method call; Map's ``get``/``keySet``/``containsKey``/``size`` are inlined for dicts."""
         args = [self.expr(arg) for arg in step.args]
-        generic = f"_c({{tmp}}, {step.name!r}, ({''.join(a + ', ' for a in args)}))"
+        packed = "(" + "".join(a + ", " for a in args) + ")"
         fast = _DICT_FAST.get((step.name, len(args)))
         if fast is None:
-            return generic.format(tmp=target)
+            return f"_c({target}, {step.name!r}, {packed})"
         tmp = self.w.fresh("_t")
-        inline = fast.format(*args, tmp=tmp)
-        return f"({inline} if type({tmp} := {target}) is dict else {generic.format(tmp=tmp)})"
+        inline = fast(tmp, args)
+        return f"({inline} if type({tmp} := {target}) is dict else _c({tmp}, {step.name!r}, {packed}))"
 
     def binop(self, node: BinOp) -> str:
         left, right = self.expr(node.left), self.expr(node.right)

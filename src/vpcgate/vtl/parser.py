@@ -91,6 +91,7 @@ class _Parser:
         self.origin = origin
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", src)]
         self.loop_depth = 0
+        self.if_prefix = ""
 
     # ---- positions and errors ------------------------------------------------------------------
 
@@ -147,6 +148,11 @@ class _Parser:
         if self.pos < len(src) and src[self.pos] == "#":
             name = self.directive_name(self.pos)
             if name is not None and (name[0] in _DIRECTIVES or name[0] in self.macros):
+                if name[0] == "if" and not count % 2:
+                    # User Guide, "Escaping VTL Directives": with \\#if the backslash belongs to
+                    # the #if: "if $jazz is false, there is no output".
+                    self.if_prefix = "\\" * (count // 2)
+                    return
                 nodes.append(Text("\\" * (count // 2)))
                 if count % 2:
                     nodes.append(Text(src[self.pos : name[1]]))
@@ -350,6 +356,7 @@ class _Parser:
         nodes.append(SetDirective(target, value))
 
     def d_if(self, nodes: list[Node], start: int) -> None:
+        prefix, self.if_prefix = self.if_prefix, ""
         self.open_paren("if", start)
         condition = self.expression()
         self.close_paren("if")
@@ -368,6 +375,10 @@ class _Parser:
             if term != "end":
                 raise self.error("#if without a matching #end" if term is None else f"#{term} here", start)
             break
+        if prefix:
+            branches = [(c, Block((Text(prefix), *b.nodes))) for c, b in branches]
+            if otherwise is not None:
+                otherwise = Block((Text(prefix), *otherwise.nodes))
         nodes.append(IfDirective(tuple(branches), otherwise))
 
     def d_elseif(self, nodes: list[Node], start: int) -> tuple[str, Expr | None]:
