@@ -62,14 +62,17 @@ class Confinement:
     uid: int
     gid: int
     netns: Path | None = None
+    userns: bool = False  # user-namespace mode: stay uid 0 of our user namespace, without capabilities
 
     def __post_init__(self) -> None:
-        if self.uid == 0 or self.gid == 0:
+        if not self.userns and (self.uid == 0 or self.gid == 0):
             raise ValueError("a confined process may not run as uid or gid 0")
+        if self.userns and (self.uid, self.gid) != (0, 0):
+            raise ValueError("in user-namespace mode only uid 0 is mapped")
 
     def preexec(self) -> Callable[[], None]:
         """A ``preexec_fn`` for subprocess / asyncio.create_subprocess_exec (needs root in the parent)."""
-        uid, gid, path, last_cap = self.uid, self.gid, self.netns, last_capability()
+        uid, gid, path, last_cap, userns = self.uid, self.gid, self.netns, last_capability(), self.userns
 
         def enter() -> None:
             if path is not None:
@@ -78,9 +81,10 @@ class Confinement:
                 os.close(fd)
             for cap in range(last_cap + 1):
                 _prctl(PR_CAPBSET_DROP, cap)
-            os.setgroups([])
-            os.setresgid(gid, gid, gid)
-            os.setresuid(uid, uid, uid)
+            if not userns:  # (in a user namespace, setgroups is denied and only uid 0 exists)
+                os.setgroups([])
+                os.setresgid(gid, gid, gid)
+                os.setresuid(uid, uid, uid)
             _prctl(PR_SET_NO_NEW_PRIVS, 1)
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             os.umask(0o077)
@@ -89,11 +93,10 @@ class Confinement:
 
     def wrap_argv(self, argv: list[str]) -> list[str]:
         """``argv`` prefixed so that it runs confined, for callers that cannot pass a preexec."""
+        ids = [] if self.userns else [f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups"]
         drop = [
             "setpriv",
-            f"--reuid={self.uid}",
-            f"--regid={self.gid}",
-            "--clear-groups",
+            *ids,
             "--inh-caps=-all",
             "--bounding-set=-all",
             "--no-new-privs",
@@ -105,17 +108,24 @@ class Confinement:
 
 
 class UidAllocator:
-    """A distinct uid (and same-numbered gid) per key, from ``base`` up; stable within a run."""
+    """A distinct uid (and same-numbered gid) per key, from ``base`` up; stable within a run.
 
-    def __init__(self, base: int = DEFAULT_UID_BASE) -> None:
+    In user-namespace mode (``userns=True``) every key gets uid 0 of our user namespace (the only
+    uid mapped), confined by capabilities alone.
+    """
+
+    def __init__(self, base: int = DEFAULT_UID_BASE, *, userns: bool = False) -> None:
         self._base = base
+        self._userns = userns
         self._given: dict[str, int] = {}
 
     def uid_for(self, key: str) -> int:
+        if self._userns:
+            return 0
         if key not in self._given:
             self._given[key] = self._base + len(self._given)
         return self._given[key]
 
     def confinement(self, key: str, netns_path: Path | None = None) -> Confinement:
         uid = self.uid_for(key)
-        return Confinement(uid=uid, gid=uid, netns=netns_path)
+        return Confinement(uid=uid, gid=uid, netns=netns_path, userns=self._userns)

@@ -2,7 +2,9 @@
 
 - ``namespace``: root; VPCs are network namespaces, security groups nftables (``enforce/``).
 - ``userns``: not root, but the kernel lets an unprivileged user create user + network namespaces;
-  the same namespaces, owned by a user namespace of our own.
+  the same namespaces, owned by a user namespace of our own (``userns.py``: call
+  :func:`vpcgate.network.userns.enter_userns` first thing, then build as in namespace mode with
+  ``userns=True`` and ``UidAllocator(userns=True)``; weaker points listed there).
 - ``guard``: neither. A clearly weaker mode: private services listen on loopback and the built-in
   runtimes check each connection with :func:`vpcgate.network.policy.decide` before it is made.
   Hostile code can bypass it; ``vpcgate up`` says so.
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from vpcgate.errors import ConfigError
 from vpcgate.network.enforce.nft import nft_available
+from vpcgate.network.userns import NETNS_DIR
 
 MODES = ("auto", "namespace", "userns", "guard")
 GUARD_WARNING = (
@@ -60,6 +63,8 @@ def _sysctl(path: str) -> str | None:
 
 def userns_error() -> str | None:
     """Why user + network namespaces cannot be created here (None when they can)."""
+    if not NETNS_DIR.is_dir():
+        return f"{NETNS_DIR} does not exist (once per boot: sudo mkdir -p {NETNS_DIR})"
     if _sysctl("user/max_user_namespaces") == "0":
         return "user.max_user_namespaces is 0"
     if _sysctl("kernel/unprivileged_userns_clone") == "0":
@@ -106,9 +111,7 @@ def _namespace_blocker(facts: HostFacts) -> str | None:
 def _userns_blocker(facts: HostFacts) -> str | None:
     if not facts.has_ip or not facts.has_nft:
         return "iproute2 and nftables are needed"
-    if facts.userns_error is not None:
-        return facts.userns_error
-    return "user-namespace enforcement is not implemented in this version"
+    return facts.userns_error
 
 
 def choose_mode(requested: str, facts: HostFacts | None = None) -> tuple[str, str]:

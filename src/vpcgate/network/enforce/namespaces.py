@@ -91,7 +91,10 @@ class NamespaceNetwork:
         reject: bool = False,
         run_dir: Path = DEFAULT_RUN_DIR,
         nft: Nft | None = None,
+        userns: bool = False,
     ) -> None:
+        """``userns=True`` (user-namespace mode, ``vpcgate.network.userns``): the host's namespace is
+        not ours, so no unreachable routes there, and namespaces are made without ``ip netns add``."""
         self._topology = topology
         self._reject = reject
         self._run_dir = run_dir
@@ -102,6 +105,7 @@ class NamespaceNetwork:
         self._enis: dict[tuple[str, tuple[str, ...]], Eni] = {}
         self._mutex = asyncio.Lock()
         self._routes: list[str] = []
+        self._userns = userns
 
     @property
     def topology(self) -> Topology:
@@ -125,7 +129,7 @@ class NamespaceNetwork:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if os.geteuid() != 0:
+        if os.geteuid() != 0:  # (in user-namespace mode: root of our own user namespace)
             raise NetworkError("namespace mode needs root (try --network-mode userns or guard)")
         await runs.collect_leftovers(self._run_dir)
         self._lock = runs.RunLock.acquire(self._run_dir)
@@ -216,6 +220,9 @@ class NamespaceNetwork:
 
     async def _add_unreachable_routes(self) -> None:
         assert self._lock is not None
+        if self._userns:
+            log.warning("user-namespace mode: no unreachable routes in the host's namespace for VPC CIDRs")
+            return
         cidrs = sorted({str(v.cidr) for v in self._topology.vpcs.values()})
         for cidr in cidrs:
             await iproute.batch(
@@ -223,12 +230,18 @@ class NamespaceNetwork:
             )
             self._routes.append(cidr)
 
+    async def _add_netns(self, name: str) -> None:
+        if self._userns:
+            await asyncio.to_thread(netns.create_named, name)
+        else:
+            await iproute.batch([f"netns add {name}"])
+
     def _name(self, role: str, index: int) -> str:
         return runs.namespace_name(self.marker, role, index)
 
     async def _create_vpc(self, vpc_id: str) -> None:
         name = self._name("vpc", len(self._vpc_ns))
-        await iproute.batch([f"netns add {name}"])
+        await self._add_netns(name)
         self._vpc_ns[vpc_id] = name
         await netns.acall_in(netns.netns_path(name), lambda: netns.write_sysctls(_VPC_SYSCTLS))
         # the whole VPC's rules (every instance known now) before any port exists: one nftables
@@ -252,7 +265,7 @@ class NamespaceNetwork:
         role = "i" if ep.kind is EndpointKind.INSTANCE else "e"
         name = self._name(role, len(self._endpoint_ns))
         self._endpoint_ns[ep.ip] = name  # reserved before the first await: gather() runs these at once
-        await iproute.batch([f"netns add {name}"])
+        await self._add_netns(name)
         await netns.acall_in(netns.netns_path(name), lambda: netns.write_sysctls(_ENDPOINT_SYSCTLS))
         port = ruleset.port_name(ep.ip)
         await iproute.batch(

@@ -22,10 +22,18 @@ from pathlib import Path
 from typing import TypeVar
 
 CLONE_NEWNET = 0x40000000
+MS_BIND = 4096
 NETNS_DIR = Path("/run/netns")
 T = TypeVar("T")
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def netns_path(name: str) -> Path:
@@ -71,3 +79,34 @@ def write_sysctls(values: dict[str, str]) -> None:
     """Write ``/proc/sys/<key with dots as slashes>``; call through :func:`call_in` for a namespace."""
     for key, value in values.items():
         Path("/proc/sys", *key.split(".")).write_text(value)
+
+
+def create_named(name: str) -> Path:
+    """A new named network namespace at ``/run/netns/<name>``, made without ``ip netns add``.
+
+    ``ip netns add`` enters the new namespace and then ``setns``-es back into the caller's, which a
+    user namespace of our own may not do when the caller's is the host's. Here a short-lived thread
+    unshares into the new namespace and bind-mounts it; it never goes back, it just ends.
+    """
+    path = netns_path(name)
+    path.touch(mode=0o444, exist_ok=False)
+
+    def make() -> None:
+        _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+        _check(_libc.mount(b"/proc/thread-self/ns/net", bytes(path), None, MS_BIND, None), f"bind {path}")
+
+    box: dict[str, BaseException] = {}
+
+    def body() -> None:
+        try:
+            make()
+        except BaseException as exc:  # handed back to the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=body, name=f"netns-create:{name}", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        path.unlink(missing_ok=True)
+        raise box["error"]
+    return path
