@@ -130,11 +130,29 @@ def fresh_overrides() -> tuple[OverrideMap, OverrideMap]:
     return request, response
 
 
+def _skeleton() -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for name in CONTEXT_VARIABLES:
+        node = tree
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = None
+    return tree
+
+
+_SKELETON = _skeleton()
+
+
+def _copy_tree(tree: dict[str, Any]) -> dict[str, Any]:
+    return {k: _copy_tree(v) if type(v) is dict else v for k, v in tree.items()}
+
+
 def context_map(values: Mapping[str, object]) -> dict[str, Any]:
     """Build the ``$context`` tree from flat dotted names (``"identity.sourceIp": "1.2.3.4"``)."""
-    tree: dict[str, Any] = {}
-    for name in (*CONTEXT_VARIABLES, *values):
-        value = values.get(name)
+    tree = _copy_tree(_SKELETON)
+    for name, given in values.items():
+        value = given
         if name.startswith("authorizer.") and name != "authorizer.claims" and value is not None:
             value = java_str(value)
         node = tree
@@ -144,8 +162,7 @@ def context_map(values: Mapping[str, object]) -> dict[str, Any]:
             if not isinstance(child, dict):
                 child = node[part] = {}
             node = child
-        if value is not None or leaf not in node:
-            node[leaf] = value
+        node[leaf] = value
     tree["requestOverride"], tree["responseOverride"] = fresh_overrides()
     return tree
 
