@@ -106,10 +106,11 @@ def run() -> list[tuple[str, str]]:
     params = {"path": {}, "querystring": {k: v[-1] for k, v in QUERY.items()}}
     params["header"] = {k: v[-1] for k, v in HEADERS.items()}
     identity = {"sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"}
+    flat = {k: v for k, v in CONTEXT.items() if "." not in k}
     namespace = {
         "input": _AirspeedInput("", params),
         "util": _AirspeedUtil(),
-        "context": {"identity": identity, "authorizer": {}} | {k: v for k, v in CONTEXT.items() if "." not in k},
+        "context": {"identity": identity, "authorizer": {}} | flat,
         "stageVariables": {},
     }
     json.loads(theirs.merge(dict(namespace)))
