@@ -1,0 +1,240 @@
+"""The composition root: stacks → network, instances, functions, gateway, server; started and
+stopped in order.
+
+::
+
+    start:  network (namespaces mode) → instances (their UserData) → functions service (every
+            function deployed, warm pools empty) → outbound HTTP client → stages compiled and
+            swapped in → HTTP server listening (gateway + Lambda Invoke API on one port)
+    stop:   server stops accepting → requests in flight finish (bounded) → functions shut down →
+            HTTP client closed → instances stopped → network torn down
+
+Network modes:
+
+- ``host``: functions and the gateway share the host's network; instances are not started (their
+  private addresses do not exist here): point a stack's backend at 127.0.0.1 with an override.
+- ``namespaces`` (root): every VPC, subnet and security group is built from Linux network
+  namespaces and nftables (:mod:`vpcgate.network.enforce.namespaces`); instances run their UserData
+  confined in their subnet; VPC-attached functions run in their ENI's namespace.
+
+Errors::
+
+    VpcgateError (TemplateError, DeployError, NetworkError...)    what a person must fix
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vpcgate.deploy.stacks import Stack, deploy_stacks
+from vpcgate.functions.invoke_api import InvokeApi
+from vpcgate.functions.model import FunctionSpec, PermissionSpec
+from vpcgate.functions.service import FunctionService, ServiceConfig
+from vpcgate.gateway.build import CompiledStage, compile_api
+from vpcgate.gateway.front import Gateway
+from vpcgate.gateway.integrations.base import IntegrationDeps
+from vpcgate.gateway.integrations.permissions import Permissions
+from vpcgate.gateway.stage_registry import StageRegistry
+from vpcgate.http.client import HttpClient
+from vpcgate.http.message import HttpRequest, HttpResponse
+from vpcgate.http.server import HttpServer
+from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from vpcgate.spec.assemble import DeployedApi, assemble_apis
+
+__all__ = ["App", "AppConfig", "InvokeUrl"]
+
+log = logging.getLogger("vpcgate.app")
+
+HOST_MODE = "host"
+NAMESPACES_MODE = "namespaces"
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    templates: tuple[Path, ...]
+    overrides: tuple[str, ...] = ()
+    region: str = DEFAULT_REGION
+    account_id: str = DEFAULT_ACCOUNT_ID
+    strict: bool = False
+    host: str = "127.0.0.1"
+    port: int = 3000
+    state_dir: Path = field(default_factory=lambda: Path(".vpcgate"))
+    network_mode: str = HOST_MODE
+    drain_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class InvokeUrl:
+    api_name: str
+    api_id: str
+    stage: str
+    urls: tuple[str, ...]
+
+
+def _models(stacks: Sequence[Stack], kind: type[Any]) -> list[Any]:
+    return [d.model for s in stacks for d in s.resources.values() if isinstance(d.model, kind)]
+
+
+class App:
+    """One run of vpcgate: build with :meth:`deploy`, then ``await start()`` / ``await stop()``."""
+
+    def __init__(self, config: AppConfig, stacks: Sequence[Stack]) -> None:
+        self.config = config
+        self.stacks = list(stacks)
+        self.apis: tuple[DeployedApi, ...] = assemble_apis([d for s in stacks for d in s.resources.values()])
+        self.registry = StageRegistry()
+        self.gateway = Gateway(self.registry)
+        self.http_client = HttpClient()
+        self.functions: FunctionService | None = None
+        self.invoke_api: InvokeApi | None = None
+        self._server: HttpServer | None = None
+        self._network: Any = None
+        self._instances: list[Any] = []
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+
+    @classmethod
+    def deploy(cls, config: AppConfig) -> App:
+        """Deploy the templates (no process starts here). Raises VpcgateError subclasses."""
+        stacks = deploy_stacks(
+            list(config.templates),
+            list(config.overrides),
+            region=config.region,
+            account_id=config.account_id,
+            strict=config.strict,
+        )
+        return cls(config, stacks)
+
+    # -- lifecycle
+    async def start(self) -> None:
+        specs: list[FunctionSpec] = _models(self.stacks, FunctionSpec)
+        launcher_for = None
+        if self.config.network_mode == NAMESPACES_MODE:
+            launcher_for = await self._start_network(specs)
+        self.functions = FunctionService(
+            ServiceConfig(
+                work_dir=self.config.state_dir / "functions",
+                region=self.config.region,
+                account_id=self.config.account_id,
+            ),
+            launcher_for=launcher_for,
+        )
+        for spec in specs:
+            self.functions.deploy(spec)
+        self.functions.start_reaper()
+        self.invoke_api = InvokeApi(self.functions)
+        self.registry.swap(self.compile_stages())
+        self._server = HttpServer(self._handle)
+        await self._server.serve(self.config.host, self.config.port)
+
+    def compile_stages(self) -> list[CompiledStage]:
+        """Every stage of every API, compiled against the running services."""
+        assert self.functions is not None
+        deps = IntegrationDeps(
+            functions=self.functions,
+            http=self.http_client,
+            may_invoke=Permissions(_models(self.stacks, PermissionSpec)),
+        )
+        stages: list[CompiledStage] = []
+        for api in self.apis:
+            stages += compile_api(api, deps, region=self.config.region, account_id=self.config.account_id)
+        return stages
+
+    async def _start_network(self, specs: list[FunctionSpec]) -> Any:
+        """Namespaces, then instances, then the functions' ENIs; returns ``launcher_for``."""
+        # Root-only machinery, imported on demand so host mode never loads it.
+        from vpcgate.network.confine import UidAllocator
+        from vpcgate.network.enforce.namespaces import NamespaceNetwork
+        from vpcgate.network.launch import FunctionLaunchers
+        from vpcgate.network.model import Instance, SecurityGroup, SecurityGroupRuleAttachment, Subnet, Vpc
+        from vpcgate.network.policy import Topology
+        from vpcgate.network.services import InstanceProcess
+
+        stacks = self.stacks
+        topology = Topology.build(
+            vpcs=_models(stacks, Vpc),
+            subnets=_models(stacks, Subnet),
+            groups=_models(stacks, SecurityGroup),
+            attachments=_models(stacks, SecurityGroupRuleAttachment),
+            instances=_models(stacks, Instance),
+        )
+        network = NamespaceNetwork(topology, reject=True)
+        await network.start()
+        self._network = network
+        uids = UidAllocator()
+        for stack in stacks:
+            for deployed in stack.resources.values():
+                if isinstance(deployed.model, Instance):
+                    instance = deployed.model
+                    confinement = uids.confinement(
+                        f"instance-{instance.instance_id}", network.instance_netns(instance.instance_id)
+                    )
+                    process = InstanceProcess(
+                        instance, confinement=confinement, cwd=stack.template_path.parent
+                    )
+                    self._instances.append(process)
+                    await process.start()
+        launchers = FunctionLaunchers(network, uids)
+        await launchers.prepare(specs)
+        return launchers.launcher_for
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+            self._server = None
+        if self._in_flight:
+            self._idle.clear()
+            try:
+                await asyncio.wait_for(self._idle.wait(), self.config.drain_seconds)
+            except TimeoutError:
+                log.warning("%d requests still in flight at shutdown", self._in_flight)
+        if self.functions is not None:
+            await self.functions.shutdown()
+        await self.http_client.close()
+        for instance in self._instances:
+            await instance.stop()
+        if self._network is not None:
+            await self._network.stop()
+            self._network = None
+
+    # -- serving
+    async def _handle(self, request: HttpRequest) -> HttpResponse:
+        self._in_flight += 1
+        try:
+            if self.invoke_api is not None and request.path.startswith("/2015-03-31/functions/"):
+                response = await self.invoke_api(request)
+                if response is not None:
+                    return response
+            return await self.gateway(request)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self._server is None:
+            raise RuntimeError("not started")
+        return self._server.address
+
+    def invoke_urls(self) -> list[InvokeUrl]:
+        host, port = self.address
+        single = len(self.apis) == 1
+        result = []
+        for api in self.apis:
+            for stage in api.stages:
+                urls = [f"http://{api.id}.execute-api.localhost:{port}/{stage.name}/"]
+                urls.append(f"http://{host}:{port}/restapis/{api.id}/{stage.name}/_user_request_/")
+                if single:
+                    urls.insert(0, f"http://{host}:{port}/{stage.name}/")
+                result.append(InvokeUrl(api.name, api.id, stage.name, tuple(urls)))
+        return result
+
+    def outputs(self) -> list[tuple[str, str, str]]:
+        """(stack, output name, value) of every stack."""
+        return [(s.name, name, o.value) for s in self.stacks for name, o in s.outputs.items()]

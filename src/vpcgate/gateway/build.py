@@ -1,0 +1,164 @@
+"""A deployed stage → :class:`CompiledStage`: router, per-method step lists, compiled templates,
+parameter expressions and gateway responses. Built once, immutable, run many times.
+
+A method's steps depend only on its integration (DESIGN.md, "built once, run many"):
+
+::
+
+    MOCK, HTTP, AWS    integration request → invoke → integration response
+    HTTP_PROXY         integration request (forward) → invoke → proxy response
+    AWS_PROXY          invoke → proxy response
+
+(authorize, api key, throttle and validate come before them once issue 7 builds them; a method
+without an authorizer will have no authorizer step.) Identical template sources are compiled once.
+A redeploy builds new stages and swaps them in (:mod:`vpcgate.gateway.stage_registry`).
+
+Errors::
+
+    TemplateError    a template that does not parse, a parameter expression AWS refuses, a
+                     selection pattern or status code that is not valid (names the method)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vpcgate.errors import TemplateError
+from vpcgate.gateway.integrations.base import IntegrationDeps, MethodPlace
+from vpcgate.gateway.integrations.registry import build_integration
+from vpcgate.gateway.parameters import compile_request_parameters, compile_response_parameters
+from vpcgate.gateway.responses import GatewayResponses
+from vpcgate.gateway.routing import Router
+from vpcgate.gateway.steps import Step
+from vpcgate.gateway.steps.integration_request import IntegrationRequestStep
+from vpcgate.gateway.steps.integration_response import (
+    CompiledResponse,
+    IntegrationResponseStep,
+    ProxyResponseStep,
+)
+from vpcgate.gateway.steps.invoke import InvokeStep
+from vpcgate.spec.assemble import DeployedApi
+from vpcgate.spec.model import Integration, IntegrationResponse, IntegrationType, Method, Resource, Stage
+from vpcgate.vtl import Template, VtlSyntaxError, parse_template
+
+__all__ = ["CompiledMethod", "CompiledStage", "compile_api", "compile_stage"]
+
+_PROXIES = (IntegrationType.HTTP_PROXY, IntegrationType.AWS_PROXY)
+
+
+@dataclass(frozen=True)
+class CompiledMethod:
+    resource: Resource
+    method: Method
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class CompiledStage:
+    api_id: str
+    api_name: str
+    name: str
+    deployment_id: str
+    account_id: str
+    region: str
+    variables: Mapping[str, str]
+    router: Router[CompiledMethod]
+    responses: GatewayResponses
+    binary_media_types: tuple[str, ...] = ()
+    methods: tuple[CompiledMethod, ...] = field(default=(), repr=False)
+
+
+class _Templates:
+    """Compiles each distinct template source once."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Template] = {}
+
+    def compile(self, source: str, where: str) -> Template:
+        template = self._cache.get(source)
+        if template is None:
+            try:
+                template = self._cache[source] = parse_template(source)
+            except VtlSyntaxError as error:
+                raise TemplateError(f"{where}: mapping template does not parse: {error}") from None
+        return template
+
+    def compile_all(self, templates: Mapping[str, str], where: str) -> dict[str, Template]:
+        return {media: self.compile(source, f"{where} ({media})") for media, source in templates.items()}
+
+
+def compile_api(
+    api: DeployedApi, deps: IntegrationDeps, *, region: str, account_id: str
+) -> list[CompiledStage]:
+    """Every stage of one deployed API."""
+    return [compile_stage(api, stage, deps, region=region, account_id=account_id) for stage in api.stages]
+
+
+def compile_stage(
+    api: DeployedApi, stage: Stage, deps: IntegrationDeps, *, region: str, account_id: str
+) -> CompiledStage:
+    templates = _Templates()
+    variables = dict(stage.variables)
+    routes: dict[str, dict[str, CompiledMethod]] = {}
+    methods = []
+    for resource in api.api.resources:
+        for name, method in resource.methods.items():
+            place = MethodPlace(region, account_id, api.id, stage.name, name, resource.path, variables)
+            compiled = CompiledMethod(resource, method, _steps(method, place, deps, templates, api))
+            routes.setdefault(resource.path, {})[name] = compiled
+            methods.append(compiled)
+    return CompiledStage(
+        api_id=api.id,
+        api_name=api.name,
+        name=stage.name,
+        deployment_id=stage.deployment_id,
+        account_id=account_id,
+        region=region,
+        variables=variables,
+        router=Router(routes),
+        responses=GatewayResponses(api.api.gateway_responses),
+        binary_media_types=api.api.binary_media_types,
+        methods=tuple(methods),
+    )
+
+
+def _steps(
+    method: Method, place: MethodPlace, deps: IntegrationDeps, templates: _Templates, api: DeployedApi
+) -> tuple[Step, ...]:
+    where = f"{api.logical_id} {place.http_method} {place.resource_path}"
+    integration = method.integration
+    if integration is None:
+        raise TemplateError(f"{where}: no integration defined for method")
+    binary = api.api.binary_media_types
+    invoke = InvokeStep(build_integration(integration, place, deps, binary))
+    if integration.type is IntegrationType.AWS_PROXY:
+        return (invoke, ProxyResponseStep(binary))
+    request = _request_step(integration, templates, where)
+    if integration.type is IntegrationType.HTTP_PROXY:
+        return (request, invoke, ProxyResponseStep(binary))
+    responses = tuple(_response(r, templates, where) for r in integration.responses)
+    by_error = integration.type is IntegrationType.AWS
+    return (request, invoke, IntegrationResponseStep(responses, by_error_message=by_error))
+
+
+def _request_step(integration: Integration, templates: _Templates, where: str) -> IntegrationRequestStep:
+    forward = integration.type is IntegrationType.HTTP_PROXY
+    return IntegrationRequestStep(
+        compile_request_parameters(integration.request_parameters),
+        {} if forward else templates.compile_all(integration.request_templates, f"{where} request template"),
+        integration.passthrough_behavior,
+        forward=forward,
+    )
+
+
+def _response(response: IntegrationResponse, templates: _Templates, where: str) -> CompiledResponse:
+    code = response.status_code
+    if not (len(code) == 3 and code.isdigit() and code[0] in "12345"):
+        raise TemplateError(f"{where}: integration response status code {code!r} is not [1-5]\\d\\d")
+    return CompiledResponse(
+        response,
+        int(code),
+        compile_response_parameters(response.response_parameters),
+        templates.compile_all(response.response_templates, f"{where} response {code} template"),
+    )

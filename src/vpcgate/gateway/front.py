@@ -1,0 +1,100 @@
+"""The gateway's front door: which API and stage a request addresses, then the chain.
+
+Addresses (issue 6; the second and third are LocalStack-style local forms of AWS's
+``https://{api id}.execute-api.{region}.amazonaws.com/{stage}/{path}``,
+https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-call-api.html):
+
+- ``http://{api id}.execute-api.localhost:PORT/{stage}/{path}`` — by the Host header, always;
+- ``http://HOST:PORT/restapis/{api id}/{stage}/_user_request_/{path}`` — always;
+- ``http://HOST:PORT/{stage}/{path}`` — when exactly one API is deployed.
+
+A request that names no deployed API and stage gets 403 ``{"message":"Forbidden"}``
+(``x-amzn-ErrorType: ForbiddenException``), what AWS answers for a stage that does not exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import time
+import uuid
+
+from vpcgate.gateway.build import CompiledStage
+from vpcgate.gateway.chain import run_chain
+from vpcgate.gateway.context import Invocation, RequestIds
+from vpcgate.gateway.errors import InvalidApiKeyError
+from vpcgate.gateway.responses import GatewayResponses
+from vpcgate.gateway.stage_registry import StageRegistry, StageTable
+from vpcgate.http.message import Headers, HttpRequest, HttpResponse
+
+__all__ = ["Gateway", "locate", "new_ids"]
+
+_HOST_SUFFIX = ".execute-api.localhost"
+_USER_REQUEST = "/_user_request_"
+_BUILTIN = GatewayResponses()
+
+
+def new_ids() -> RequestIds:
+    now_ms = int(time.time() * 1000)
+    return RequestIds(
+        request_id=str(uuid.uuid4()),
+        extended_request_id=base64.b64encode(os.urandom(11)).decode("ascii"),
+        trace_id=f"Root=1-{now_ms // 1000:08x}-{secrets.token_hex(12)}",
+        epoch_ms=now_ms,
+    )
+
+
+def _split_stage(path: str) -> tuple[str, str]:
+    """``/prod/pets/1`` → (``prod``, ``/pets/1``); ``/prod`` → (``prod``, ``/``)."""
+    stage, slash, rest = path.lstrip("/").partition("/")
+    return stage, "/" + rest if slash else "/"
+
+
+def locate(table: StageTable, request: HttpRequest) -> tuple[CompiledStage, str] | None:
+    """The stage a request addresses and its path after the stage, or None."""
+    host = (request.headers.get("host") or "").rsplit(":", 1)[0].lower()
+    path = request.path
+    if host.endswith(_HOST_SUFFIX):
+        api_id = host[: -len(_HOST_SUFFIX)]
+        stage, rest = _split_stage(path)
+    elif path.startswith("/restapis/"):
+        api_id, _, tail = path[len("/restapis/") :].partition("/")
+        stage, _, rest = tail.partition("/")
+        rest = "/" + rest
+        if not rest.startswith(_USER_REQUEST):
+            return None
+        rest = rest[len(_USER_REQUEST) :] or "/"
+    else:
+        single = table.single_api
+        if single is None:
+            return None
+        api_id = single
+        stage, rest = _split_stage(path)
+    found = table.get(api_id, stage)
+    return (found, rest) if found is not None else None
+
+
+class Gateway:
+    """``async (HttpRequest) -> HttpResponse`` for every deployed stage."""
+
+    def __init__(self, registry: StageRegistry) -> None:
+        self.registry = registry
+
+    async def __call__(self, request: HttpRequest) -> HttpResponse:
+        found = locate(self.registry.table, request)
+        ids = new_ids()
+        if found is None:
+            return _forbidden(ids)
+        stage, path = found
+        return await run_chain(Invocation(request, stage, path, ids))
+
+
+def _forbidden(ids: RequestIds) -> HttpResponse:
+    # INVALID_API_KEY renders exactly AWS's bytes for an unknown stage (403, ForbiddenException).
+    rendered = _BUILTIN.render(InvalidApiKeyError())
+    headers = Headers(rendered.headers)
+    headers.add("x-amzn-RequestId", ids.request_id)
+    headers.add("x-amz-apigw-id", ids.extended_request_id)
+    headers.add("X-Amzn-Trace-Id", ids.trace_id)
+    return HttpResponse(rendered.status, headers, rendered.body)

@@ -1,0 +1,1 @@
+"""Integrations behind one protocol (``base.Integration``), built by type (``registry``)."""

@@ -1,0 +1,191 @@
+"""Integration response: the integration's answer → the method response (``inv.reply``).
+
+Non-proxy integrations (AWS Lambda custom, HTTP, MOCK):
+
+1. selection (:mod:`vpcgate.gateway.selection`): a Lambda error's ``errorMessage``, or the HTTP/MOCK
+   status code, against each selectionPattern; else the default response; none → 500
+   ``{"message": "Internal server error"}`` (API_CONFIGURATION_ERROR: "No match for output mapping
+   and no default output mapping configured");
+2. responseParameters → headers (:mod:`vpcgate.gateway.parameters`);
+3. the response template chosen by the request's Accept header (the first accepted media type that
+   has a template, else ``application/json``, else the first template); no template: the
+   integration's body goes through unchanged. The chosen template's media type is the
+   Content-Type unless a mapped header sets one; ``application/json`` otherwise.
+   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-integration-settings-integration-response.html
+4. ``$context.responseOverride.status`` and ``.header.NAME`` set by the template win
+   (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override-request-response-parameters.html).
+
+Proxy integrations (HTTP_PROXY, AWS_PROXY): the endpoint's or function's status, headers and body
+go to the client as they are (hop-by-hop headers dropped; AWS_PROXY ``isBase64Encoded`` bodies are
+decoded when the API's binaryMediaTypes match the request's Accept).
+
+Either way, headers AWS reserves for itself are renamed ``x-amzn-Remapped-<name>`` (see
+``RESERVED``), as the REST API notes of https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-known-issues.html
+list them.
+
+Errors::
+
+    ApiConfigurationError    no integration response applies
+    Default5xxError          the response template failed to render
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vpcgate.gateway.context import IntegrationResult, Invocation, Reply
+from vpcgate.gateway.errors import ApiConfigurationError, Default5xxError
+from vpcgate.gateway.integrations.http_endpoint import HOP_BY_HOP
+from vpcgate.gateway.mapping import render_response
+from vpcgate.gateway.parameters import Target
+from vpcgate.gateway.selection import select_for_lambda, select_for_status
+from vpcgate.gateway.steps.integration_request import mapping_input
+from vpcgate.spec.model import IntegrationResponse
+from vpcgate.vtl import Template, VtlError
+
+__all__ = ["RESERVED", "CompiledResponse", "IntegrationResponseStep", "ProxyResponseStep", "remap"]
+
+log = logging.getLogger("vpcgate.gateway")
+
+JSON = "application/json"
+
+# Response headers API Gateway keeps for itself: an integration's value goes out renamed.
+RESERVED = frozenset(
+    {
+        "authorization",
+        "connection",
+        "content-length",
+        "content-md5",
+        "date",
+        "max-forwards",
+        "server",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "www-authenticate",
+        "x-amzn-requestid",
+        "x-amz-apigw-id",
+        "x-amzn-trace-id",
+    }
+)
+
+
+def remap(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(f"x-amzn-Remapped-{k}" if k.lower() in RESERVED else k, v) for k, v in headers]
+
+
+@dataclass(frozen=True)
+class CompiledResponse:
+    spec: IntegrationResponse
+    status: int
+    headers: tuple[Target, ...]
+    templates: Mapping[str, Template]  # media type as written: template
+
+
+def choose_template(templates: Mapping[str, Template], accept: str | None) -> tuple[str, Template] | None:
+    if not templates:
+        return None
+    by_lower = {key.lower(): key for key in templates}
+    for part in (accept or "").split(","):
+        media = part.split(";", 1)[0].strip().lower()
+        if media in by_lower:
+            return by_lower[media], templates[by_lower[media]]
+    key = by_lower.get(JSON) or next(iter(templates))
+    return key, templates[key]
+
+
+class IntegrationResponseStep:
+    def __init__(self, responses: tuple[CompiledResponse, ...], *, by_error_message: bool) -> None:
+        self._specs = tuple(r.spec for r in responses)
+        self._compiled = {id(r.spec): r for r in responses}
+        self._lambda = by_error_message
+
+    def _select(self, result: IntegrationResult) -> CompiledResponse:
+        if self._lambda:
+            chosen = select_for_lambda(self._specs, result.error_message, failed=result.failed)
+        else:
+            chosen = select_for_status(self._specs, result.status)
+        if chosen is None:
+            raise ApiConfigurationError()
+        return self._compiled[id(chosen)]
+
+    async def __call__(self, inv: Invocation) -> None:
+        result = inv.integration
+        assert result is not None
+        response = self._select(result)
+        headers = _mapped_headers(inv, response, result)
+        status = response.status
+        chosen = choose_template(response.templates, inv.header("accept"))
+        body = result.body
+        if chosen is not None:
+            media, template = chosen
+            try:
+                rendered = render_response(template, mapping_input(inv, result.body))
+            except VtlError as error:
+                log.warning("%s: response template failed: %s", inv.ids.request_id, error)
+                raise Default5xxError() from None
+            body = rendered.body.encode()
+            if not any(k.lower() == "content-type" for k, _ in headers):
+                headers.append(("Content-Type", media))
+            override = rendered.response_override
+            for name, value in override.header.items():
+                headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+                headers.append((name, value))
+            if override.status is not None:
+                status = override.status
+        inv.reply = Reply(status, remap(headers), body)
+
+
+def _mapped_headers(
+    inv: Invocation, response: CompiledResponse, result: IntegrationResult
+) -> list[tuple[str, str]]:
+    headers: list[tuple[str, str]] = []
+    if not response.headers:
+        return headers
+    cache: list[Any] = []
+
+    def document() -> Any:
+        if not cache:
+            try:
+                cache.append(json.loads(result.body or b"{}"))
+            except (ValueError, UnicodeDecodeError):
+                cache.append(result.body.decode("utf-8", "replace"))
+        return cache[0]
+
+    for target in response.headers:
+        values = target.source(inv, document)
+        if values:
+            headers.append((target.name, ",".join(values)))
+    return headers
+
+
+class ProxyResponseStep:
+    def __init__(self, binary_types: tuple[str, ...]) -> None:
+        self._binary_types = tuple(t.lower() for t in binary_types)
+
+    async def __call__(self, inv: Invocation) -> None:
+        result = inv.integration
+        assert result is not None
+        headers = [(k, v) for k, v in result.headers if k.lower() not in HOP_BY_HOP]
+        body = result.body
+        if result.base64 and self._accepts_binary(inv.header("accept")):
+            try:
+                body = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                raise ApiConfigurationError() from None
+        inv.reply = Reply(result.status, remap(headers), body)
+
+    def _accepts_binary(self, accept: str | None) -> bool:
+        for part in (accept or "").split(","):
+            media = part.split(";", 1)[0].strip().lower()
+            for pattern in self._binary_types:
+                if pattern in ("*/*", media) or (pattern.endswith("/*") and media.startswith(pattern[:-1])):
+                    return True
+        return False

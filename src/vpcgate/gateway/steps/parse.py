@@ -1,0 +1,59 @@
+"""Parse: the request's query string, headers and ``$context`` as templates and parameters see them.
+
+- query: names and values percent-decoded (``+`` is a space), in arrival order, repeated names kept;
+- headers: grouped by name case-insensitively, the first spelling naming the group (as the proxy
+  event's ``multiValueHeaders`` do);
+- ``$context``: the variables of the mapping template reference that are known before routing
+  (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference);
+  the route step adds ``resourceId`` and ``resourcePath``. ``domainName`` is the Host header
+  without its port, ``domainPrefix`` its first label; ``path`` is the stage and the path
+  (``/prod/pets``); ``requestTime`` is CLF, ``requestTimeEpoch`` milliseconds.
+"""
+
+from __future__ import annotations
+
+from vpcgate.gateway.context import Invocation
+from vpcgate.gateway.mapping import context_map
+from vpcgate.gateway.proxy_event import clf_time
+
+__all__ = ["ParseStep"]
+
+
+class ParseStep:
+    async def __call__(self, inv: Invocation) -> None:
+        request = inv.request
+        query: dict[str, list[str]] = {}
+        for name, value in request.query_params():
+            query.setdefault(name, []).append(value)
+        inv.query = query
+        headers: dict[str, list[str]] = {}
+        spelling: dict[str, str] = {}
+        for name, value in request.headers:
+            key = spelling.setdefault(name.lower(), name)
+            headers.setdefault(key, []).append(value)
+        inv.headers = headers
+        inv.context = context_map(_context_values(inv))
+
+
+def _context_values(inv: Invocation) -> dict[str, object]:
+    stage = inv.stage
+    ids = inv.ids
+    host = (inv.header("host") or "").rsplit(":", 1)[0] if inv.header("host") else ""
+    client = inv.request.client
+    return {
+        "accountId": stage.account_id,
+        "apiId": stage.api_id,
+        "deploymentId": stage.deployment_id,
+        "domainName": host,
+        "domainPrefix": host.split(".", 1)[0] if host else "",
+        "extendedRequestId": ids.extended_request_id,
+        "httpMethod": inv.request.method,
+        "identity.sourceIp": client[0] if client else "127.0.0.1",
+        "identity.userAgent": inv.header("user-agent"),
+        "path": f"/{stage.name}{inv.path}",
+        "protocol": f"HTTP/{inv.request.http_version}",
+        "requestId": ids.request_id,
+        "requestTime": clf_time(ids.epoch_ms),
+        "requestTimeEpoch": ids.epoch_ms,
+        "stage": stage.name,
+    }
