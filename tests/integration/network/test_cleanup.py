@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,7 +26,9 @@ async def _objects(marker: str) -> list[str]:
     found = [n for n in await iproute.netns_names() if n.startswith(f"{runs.PREFIX}{marker}-")]
     found += [f"route {d}" for d, m in await runs.unreachable_routes() if m == int(marker, 16)]
     links = await iproute.query(["link", "show", "type", "veth"])
-    found += [f"veth {link['ifname']}" for link in links if str(link["ifname"]).startswith("v")]
+    found += [
+        f"veth {link['ifname']}" for link in links if re.fullmatch(r"v[0-9a-f]{8}", str(link["ifname"]))
+    ]
     return found
 
 
