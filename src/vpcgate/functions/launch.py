@@ -33,7 +33,12 @@ class Launcher(Protocol):
         ...
 
     def user(self) -> tuple[int, int] | None:
-        """(uid, gid) to run the worker as, or None to keep vpcgate's own."""
+        """(uid, gid) to run the worker as, or None to keep vpcgate's own.
+
+        Applied by Popen (setgid, setgroups([]), setuid), which the default asyncio loop supports but
+        uvloop does not: a launcher meant to run under uvloop should drop privileges in ``command``
+        instead (``setpriv --reuid U --regid G --clear-groups --``) and return None here.
+        """
         ...
 
     def listen(self) -> tuple[socket.socket, str]:

@@ -61,16 +61,32 @@ class OutputCapture:
             os.close(self._fd)
 
 
-def peak_memory_mb(pid: int) -> int:
-    """The process's peak resident memory (VmHWM) in MB, 0 if it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return math.ceil(int(line.split()[1]) / 1024)
-    except OSError:
-        pass
-    return 0
+class PeakMemory:
+    """A process's peak resident memory (VmHWM), read through a descriptor kept open (cheap per call)."""
+
+    def __init__(self, pid: int) -> None:
+        try:
+            self._fd: int | None = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+        except OSError:
+            self._fd = None
+
+    def mb(self) -> int:
+        """Peak resident memory in MB (rounded up), 0 if it cannot be read."""
+        if self._fd is None:
+            return 0
+        try:
+            data = os.pread(self._fd, 8192, 0)
+        except OSError:
+            return 0
+        start = data.find(b"VmHWM:")
+        if start < 0:
+            return 0
+        return math.ceil(int(data[start + 6 : data.index(b"kB", start)]) / 1024)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def start_line(request_id: str, version: str) -> str:

@@ -38,7 +38,7 @@ from pathlib import Path
 from vpcgate.functions.channel import Channel, WorkerGone
 from vpcgate.functions.invocation import InvocationRequest, Reply
 from vpcgate.functions.launch import Launcher
-from vpcgate.functions.logs import OutputCapture, peak_memory_mb
+from vpcgate.functions.logs import OutputCapture, PeakMemory
 
 
 class WorkerState(Enum):
@@ -130,6 +130,7 @@ class Worker:
         self._loop = asyncio.get_running_loop()
         self._process: asyncio.subprocess.Process | None = None
         self._capture: OutputCapture | None = None
+        self._memory: PeakMemory | None = None
         self._watch: asyncio.Task[None] | None = None
         self._exited: asyncio.Future[int] = self._loop.create_future()
         self.state = WorkerState.STARTING
@@ -170,6 +171,7 @@ class Worker:
         finally:
             os.close(out_w)
         self._capture = OutputCapture(out_r, self._loop)
+        self._memory = PeakMemory(self._process.pid)
         self._limit_memory()
         await self._channel.attach()
         self._watch = self._loop.create_task(self._watch_exit())
@@ -190,18 +192,33 @@ class Worker:
         return None, output
 
     async def _spawn(self, out_w: int) -> asyncio.subprocess.Process:
+        argv = self._launcher.command(self._plan.argv)
+        env = self._launcher.env({**self._plan.env, **self._channel.env()})
         user = self._launcher.user()
+        # uvloop's subprocess_exec does not accept user/group at all: pass them only when asked.
+        if user is None:
+            return await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                env=env,
+                cwd=self._plan.cwd,
+                pass_fds=self._channel.pass_fds(),
+                start_new_session=True,
+            )
         return await asyncio.create_subprocess_exec(
-            *self._launcher.command(self._plan.argv),
+            *argv,
             stdin=subprocess.DEVNULL,
             stdout=out_w,
             stderr=out_w,
-            env=self._launcher.env({**self._plan.env, **self._channel.env()}),
+            env=env,
             cwd=self._plan.cwd,
             pass_fds=self._channel.pass_fds(),
             start_new_session=True,
-            user=user[0] if user else None,
-            group=user[1] if user else None,
+            user=user[0],
+            group=user[1],
+            extra_groups=[],
         )
 
     def _limit_memory(self) -> None:
@@ -222,6 +239,8 @@ class Worker:
         if self._capture is not None:
             self._capture.take()
             self._capture.close()
+        if self._memory is not None:
+            self._memory.close()
         if self._on_exit is not None:
             self._on_exit(self)
 
@@ -249,7 +268,7 @@ class Worker:
             description = describe_exit(code)
         assert self._capture is not None
         output = self._capture.take()
-        memory = peak_memory_mb(self.pid or 0) if ending is None else 0
+        memory = self._memory.mb() if self._memory is not None and ending is None else 0
         if self.state is WorkerState.BUSY:
             if reply is not None and reply.exits:
                 self.kill()

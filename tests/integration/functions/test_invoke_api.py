@@ -83,7 +83,7 @@ async def test_function_error_and_service_errors(service: FunctionService, endpo
     with pytest.raises(ClientError) as bad:
         await asyncio.to_thread(client.invoke, FunctionName="echo", Payload=b"{not json")
     assert bad.value.response["Error"]["Code"] == "InvalidRequestContentException"
-    busy = asyncio.create_task(service.invoke("echo", b'{"sleep": 0.5}'))
+    busy = asyncio.create_task(service.invoke("echo", b'{"sleep": 2}'))
     while service.pool("echo").in_flight < 1:
         await asyncio.sleep(0.01)
     with pytest.raises(ClientError) as throttled:

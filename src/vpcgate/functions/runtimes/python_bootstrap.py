@@ -37,16 +37,18 @@ class _Channel:
     def __init__(self, rfd: int, wfd: int) -> None:
         self.rfd = rfd
         self.wfd = wfd
+        self.buffer = bytearray()
 
     def _read_exactly(self, size: int) -> bytes:
-        chunks = []
-        while size:
-            chunk = os.read(self.rfd, min(size, 1 << 20))
+        # One read usually brings a whole frame: buffer it rather than reading piece by piece.
+        while len(self.buffer) < size:
+            chunk = os.read(self.rfd, max(65536, size - len(self.buffer)))
             if not chunk:
                 raise EOFError
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            self.buffer += chunk
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
 
     def recv(self) -> tuple[dict[str, Any], bytes]:
         meta_len, body_len = _HEAD.unpack(self._read_exactly(_HEAD.size))
