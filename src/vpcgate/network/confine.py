@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,21 @@ def _prctl(option: int, arg: int) -> None:
         raise OSError(err, f"prctl({option}): {os.strerror(err)}")
 
 
+def reachable_by_others(path: Path) -> bool:
+    """Can a uid that is neither owner nor group reach ``path`` (every parent o+x, the file o+r or o+x)?
+
+    A confined process runs as its own uid: an interpreter or directory under a 0700 home (a pyenv
+    under /root, say) is out of its reach, and exec/chdir would fail with a bare EACCES.
+    """
+    try:
+        real = path.resolve(strict=True)
+        if not all(p.stat().st_mode & stat.S_IXOTH for p in real.parents):
+            return False
+        return bool(real.stat().st_mode & (stat.S_IROTH | stat.S_IXOTH))
+    except OSError:
+        return False
+
+
 def last_capability() -> int:
     try:
         return int(Path("/proc/sys/kernel/cap_last_cap").read_text())
@@ -62,17 +78,23 @@ class Confinement:
     uid: int
     gid: int
     netns: Path | None = None
-    userns: bool = False  # user-namespace mode: stay uid 0 of our user namespace, without capabilities
+    # keep_ids: stay who we are (user-namespace mode: root of our user namespace, the only uid
+    # mapped; guard mode: the user vpcgate runs as) and rely on capabilities and no_new_privs alone
+    keep_ids: bool = False
+
+    @classmethod
+    def as_ourselves(cls, netns: Path | None = None) -> Confinement:
+        return cls(uid=os.geteuid(), gid=os.getegid(), netns=netns, keep_ids=True)
 
     def __post_init__(self) -> None:
-        if not self.userns and (self.uid == 0 or self.gid == 0):
+        if not self.keep_ids and (self.uid == 0 or self.gid == 0):
             raise ValueError("a confined process may not run as uid or gid 0")
-        if self.userns and (self.uid, self.gid) != (0, 0):
-            raise ValueError("in user-namespace mode only uid 0 is mapped")
+        if self.keep_ids and (self.uid, self.gid) != (os.geteuid(), os.getegid()):
+            raise ValueError("keep_ids keeps this process's own uid and gid")
 
     def preexec(self) -> Callable[[], None]:
         """A ``preexec_fn`` for subprocess / asyncio.create_subprocess_exec (needs root in the parent)."""
-        uid, gid, path, last_cap, userns = self.uid, self.gid, self.netns, last_capability(), self.userns
+        uid, gid, path, last_cap, keep = self.uid, self.gid, self.netns, last_capability(), self.keep_ids
 
         def enter() -> None:
             if path is not None:
@@ -81,7 +103,7 @@ class Confinement:
                 os.close(fd)
             for cap in range(last_cap + 1):
                 _prctl(PR_CAPBSET_DROP, cap)
-            if not userns:  # (in a user namespace, setgroups is denied and only uid 0 exists)
+            if not keep:  # (in a user namespace, setgroups is denied and only uid 0 exists)
                 os.setgroups([])
                 os.setresgid(gid, gid, gid)
                 os.setresuid(uid, uid, uid)
@@ -93,7 +115,7 @@ class Confinement:
 
     def wrap_argv(self, argv: list[str]) -> list[str]:
         """``argv`` prefixed so that it runs confined, for callers that cannot pass a preexec."""
-        ids = [] if self.userns else [f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups"]
+        ids = [] if self.keep_ids else [f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups"]
         drop = [
             "setpriv",
             *ids,
@@ -110,22 +132,25 @@ class Confinement:
 class UidAllocator:
     """A distinct uid (and same-numbered gid) per key, from ``base`` up; stable within a run.
 
-    In user-namespace mode (``userns=True``) every key gets uid 0 of our user namespace (the only
-    uid mapped), confined by capabilities alone.
+    With ``keep_ids=True`` (user-namespace and guard modes) every key keeps this process's uid (in
+    user-namespace mode: uid 0 of our user namespace, the only uid mapped), confined by
+    capabilities and no_new_privs alone.
     """
 
-    def __init__(self, base: int = DEFAULT_UID_BASE, *, userns: bool = False) -> None:
+    def __init__(self, base: int = DEFAULT_UID_BASE, *, keep_ids: bool = False) -> None:
         self._base = base
-        self._userns = userns
+        self._keep_ids = keep_ids
         self._given: dict[str, int] = {}
 
     def uid_for(self, key: str) -> int:
-        if self._userns:
-            return 0
+        if self._keep_ids:
+            return os.geteuid()
         if key not in self._given:
             self._given[key] = self._base + len(self._given)
         return self._given[key]
 
     def confinement(self, key: str, netns_path: Path | None = None) -> Confinement:
+        if self._keep_ids:
+            return Confinement.as_ourselves(netns_path)
         uid = self.uid_for(key)
-        return Confinement(uid=uid, gid=uid, netns=netns_path, userns=self._userns)
+        return Confinement(uid=uid, gid=uid, netns=netns_path)

@@ -18,19 +18,33 @@ sockets on every ``listen()`` (closed ones drop out).
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from vpcgate.functions.model import FunctionSpec
-from vpcgate.network.confine import Confinement, UidAllocator
+from vpcgate.network.confine import Confinement, UidAllocator, reachable_by_others
 from vpcgate.network.enforce import netns
 from vpcgate.network.enforce.namespaces import Eni, NamespaceNetwork
 from vpcgate.network.enforce.nft import Nft
 from vpcgate.network.enforce.ruleset import TABLE
 from vpcgate.network.errors import NetworkError
+
+
+def _check_reachable(argv: Sequence[str], confinement: Confinement) -> None:
+    """A clear error, instead of the worker's bare EACCES, when its program is out of the uid's reach."""
+    if confinement.keep_ids or not argv:
+        return
+    program = shutil.which(argv[0]) or argv[0]
+    if not reachable_by_others(Path(program)):
+        raise NetworkError(
+            f"{program} cannot be run by the function's unprivileged uid {confinement.uid}: a directory"
+            " above it is not world-traversable (install the runtime system-wide, or chmod o+x the path)"
+        )
 
 
 def _listen_here() -> socket.socket:
@@ -93,6 +107,7 @@ class EniLauncher:
     guard: RuntimePortGuard
 
     def command(self, argv: Sequence[str]) -> list[str]:
+        _check_reachable(argv, self.confinement)
         return ["nsenter", f"--net={self.eni.netns}", "--", *self.confinement.wrap_argv(list(argv))]
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
@@ -115,6 +130,7 @@ class ConfinedHostLauncher:
     confinement: Confinement
 
     def command(self, argv: Sequence[str]) -> list[str]:
+        _check_reachable(argv, self.confinement)
         return self.confinement.wrap_argv(list(argv))
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:

@@ -4,7 +4,7 @@
 - ``userns``: not root, but the kernel lets an unprivileged user create user + network namespaces;
   the same namespaces, owned by a user namespace of our own (``userns.py``: call
   :func:`vpcgate.network.userns.enter_userns` first thing, then build as in namespace mode with
-  ``userns=True`` and ``UidAllocator(userns=True)``; weaker points listed there).
+  ``userns=True`` and ``UidAllocator(keep_ids=True)``; weaker points listed there).
 - ``guard``: neither. A clearly weaker mode: private services listen on loopback and the built-in
   runtimes check each connection with :func:`vpcgate.network.policy.decide` before it is made.
   Hostile code can bypass it; ``vpcgate up`` says so.

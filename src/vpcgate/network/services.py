@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from vpcgate.network.confine import Confinement
+from vpcgate.network.confine import Confinement, reachable_by_others
 from vpcgate.network.model import Instance
 
 log = logging.getLogger("vpcgate.instances")
@@ -71,6 +71,14 @@ class InstanceProcess:
         user_data = self.instance.user_data
         if not user_data:
             return
+        if not self._confinement.keep_ids and not reachable_by_others(self._cwd):
+            log.warning(
+                "%s: the template directory %s is not reachable by the instance's unprivileged uid %d"
+                " (a directory above it is not world-traversable); its UserData may fail to start",
+                self.instance.instance_id,
+                self._cwd,
+                self._confinement.uid,
+            )
         self._dir = tempfile.TemporaryDirectory(prefix=f"vpcgate-{self.instance.instance_id}-")
         path = Path(self._dir.name) / "user-data"
         path.write_text(user_data)

@@ -71,3 +71,21 @@ async def test_eni_is_shared_by_subnet_and_group_set(lab: Lab) -> None:
     b = await lab.network.eni_for(["subnet-a2"], ["sg-other", "sg-fn", "sg-fn"])
     assert a == b
     assert a.subnet_id == "subnet-a2"
+
+
+async def test_eni_connect_gives_a_vpc_link_style_connection(lab: Lab) -> None:
+    import asyncio
+
+    fn = await lab.network.eni_for(["subnet-a2"], ["sg-fn"])
+    other = await lab.network.eni_for(["subnet-a1"], ["sg-other"])
+    sock = await fn.connect("10.213.1.10", 8080)
+    reader, writer = await asyncio.open_connection(sock=sock)
+    writer.write(b"GET / HTTP/1.0\r\n\r\n")
+    assert b"i-web:8080" in await reader.read()
+    writer.close()
+    try:
+        await other.connect("10.213.1.10", 8080)
+    except ConnectionRefusedError:
+        pass
+    else:
+        raise AssertionError("a group the instance does not admit connected")

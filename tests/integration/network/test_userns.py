@@ -63,7 +63,7 @@ async def main():
         instances=[inst])
     net = NamespaceNetwork(topo, reject=True, run_dir=Path(tempfile.mkdtemp()), userns=True)
     await net.start()
-    uids = UidAllocator(userns=True)
+    uids = UidAllocator(keep_ids=True)
     conf = uids.confinement("i-web", net.instance_netns("i-web"))
     process = InstanceProcess(inst, confinement=conf, cwd=Path("/"))
     out = {"in_userns": in_userns()}

@@ -27,6 +27,7 @@ import asyncio
 import ipaddress
 import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,19 @@ class Eni:
     def preexec(self, uid: int, gid: int) -> Callable[[], None]:
         """A ``preexec_fn``: enter this ENI's namespace, become ``uid``/``gid``, drop every privilege."""
         return self.confinement(uid, gid).preexec()
+
+    async def connect(self, host: str, port: int) -> socket.socket:
+        """A TCP connection made from this ENI (a VPC link's way in): the socket is created inside the
+        namespace, connected from the caller's event loop, and stays subject to the VPC's rules.
+        Use it with ``asyncio.open_connection(sock=...)``."""
+        sock = netns.call_in(self.netns, lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+        sock.setblocking(False)
+        try:
+            await asyncio.get_running_loop().sock_connect(sock, (host, port))
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
     def wrap_argv(self, argv: list[str], uid: int, gid: int) -> list[str]:
         """``argv`` prefixed with ``ip netns exec`` + ``setpriv`` (same effect as :meth:`preexec`)."""
