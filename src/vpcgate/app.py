@@ -43,6 +43,7 @@ from vpcgate.gateway.stage_registry import StageRegistry
 from vpcgate.http.client import HttpClient
 from vpcgate.http.message import HttpRequest, HttpResponse
 from vpcgate.http.server import HttpServer
+from vpcgate.network.model import Instance
 from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from vpcgate.spec.assemble import DeployedApi, assemble_apis
 
@@ -116,6 +117,8 @@ class App:
         launcher_for = None
         if self.config.network_mode == NAMESPACES_MODE:
             launcher_for = await self._start_network(specs)
+        elif _models(self.stacks, Instance):
+            log.warning("host network mode: instances are not started (use --network-mode namespaces)")
         self.functions = FunctionService(
             ServiceConfig(
                 work_dir=self.config.state_dir / "functions",
@@ -151,7 +154,7 @@ class App:
         from vpcgate.network.confine import UidAllocator
         from vpcgate.network.enforce.namespaces import NamespaceNetwork
         from vpcgate.network.launch import FunctionLaunchers
-        from vpcgate.network.model import Instance, SecurityGroup, SecurityGroupRuleAttachment, Subnet, Vpc
+        from vpcgate.network.model import SecurityGroup, SecurityGroupRuleAttachment, Subnet, Vpc
         from vpcgate.network.policy import Topology
         from vpcgate.network.services import InstanceProcess
 

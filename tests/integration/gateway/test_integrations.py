@@ -1,0 +1,105 @@
+"""HTTP, HTTP_PROXY, AWS_PROXY and Lambda permissions over real HTTP, against a real backend server
+and real Python function workers; the Lambda Invoke API on the gateway's port."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.gateway.conftest import FIXTURES, running
+from vpcgate.http.message import HttpRequest, HttpResponse
+from vpcgate.http.server import HttpServer
+
+
+async def backend_handler(request: HttpRequest) -> HttpResponse:
+    if request.path == "/slow":
+        await asyncio.sleep(2)
+    if request.path.startswith("/items/missing"):
+        return HttpResponse.of(404, b'{"no":1}')
+    seen = {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query,
+        "headers": {k.lower(): v for k, v in request.headers},
+        "body": request.body.decode(),
+    }
+    headers = [("x-backend", "real"), ("Content-Type", "application/json"), ("Server", "tiny")]
+    return HttpResponse.of(200, json.dumps(seen).encode(), headers)
+
+
+@pytest.fixture
+async def backend() -> AsyncIterator[str]:
+    server = HttpServer(backend_handler)
+    await server.serve("127.0.0.1", 0)
+    host, port = server.address
+    yield f"http://{host}:{port}"
+    await server.close()
+
+
+async def test_http_and_http_proxy(backend: str, tmp_path: Path) -> None:
+    async with running([FIXTURES / "integrations.yaml"], tmp_path, [f"BackendUrl={backend}"]) as gw:
+        mapped = await gw.call(
+            "POST",
+            "/v1/http/a%20b?q=x&other=y",
+            body=b'{"k":1}',
+            headers=[("Content-Type", "application/json")],
+        )
+        assert mapped.status == 200
+        seen = json.loads(mapped.body)
+        assert (seen["method"], seen["path"], seen["query"]) == ("PUT", "/items/a%20b", "q=x")
+        assert seen["headers"]["x-from"] == "gateway"
+        assert json.loads(seen["body"]) == {"wrapped": {"k": 1}}
+        assert (mapped.headers.get("x-backend"), mapped.headers.get("x-method")) == ("real", "PUT")
+
+        refused = await gw.call("POST", "/v1/http/missing", body=b"{}")
+        assert (refused.status, refused.body) == (400, b'{"backend":"refused"}')
+
+        proxied = await gw.call("DELETE", "/v1/proxy/a/b?z=1", headers=[("x-client", "c")], body=b"raw")
+        seen = json.loads(proxied.body)
+        assert (proxied.status, seen["method"], seen["path"], seen["query"]) == (200, "DELETE", "/a/b", "z=1")
+        assert (seen["headers"]["x-client"], seen["body"]) == ("c", "raw")
+        assert proxied.headers.get("x-amzn-Remapped-Server") == "tiny"
+        assert proxied.headers.get("x-backend") == "real"
+
+        slow = await gw.call("GET", "/v1/slow")
+        assert (slow.status, slow.body) == (504, b'{"message": "Endpoint request timed out"}')
+
+
+async def test_lambda_proxy_and_permissions(backend: str, tmp_path: Path) -> None:
+    async with running([FIXTURES / "integrations.yaml"], tmp_path, [f"BackendUrl={backend}"]) as gw:
+        ok = await gw.call("GET", "/v1/fn/x%20y")
+        assert ok.status == 201
+        assert json.loads(ok.body) == {
+            "path": "/fn/x%20y",
+            "resource": "/fn/{name}",
+            "params": {"name": "x y"},
+            "stage": "v1",
+        }
+        assert (ok.headers.get("x-fn"), ok.headers.get("x-amzn-Remapped-Date")) == ("yes", "mine")
+
+        malformed = await gw.call("GET", "/v1/fn/x?bad=1")
+        assert (malformed.status, malformed.body) == (502, b'{"message": "Internal server error"}')
+
+        # The permission's SourceArn names GET only: POST has no permission, nor does LockedFn.
+        for method, path in (("POST", "/v1/fn/x"), ("GET", "/v1/locked")):
+            denied = await gw.call(method, path)
+            assert (denied.status, denied.body) == (500, b'{"message": "Internal server error"}')
+
+        invoked = await gw.call(
+            "POST",
+            f"/2015-03-31/functions/{_name(gw.app, 'ProxyFn')}/invocations",
+            body=b'{"queryStringParameters":null,"path":"/p","resource":"/r","pathParameters":null,"requestContext":{"stage":"s"}}',
+        )
+        assert invoked.status == 200
+        assert json.loads(invoked.body)["statusCode"] == 201
+
+
+def _name(app: object, logical_id: str) -> str:
+    from vpcgate.app import App
+
+    assert isinstance(app, App)
+    return next(s.resources[logical_id].physical_id for s in app.stacks if logical_id in s.resources)
