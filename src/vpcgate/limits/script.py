@@ -1,0 +1,70 @@
+"""The Redis side of a decision: one Lua script that checks and takes from every bucket and the quota
+of a request atomically, so a decision costs one round trip (EVALSHA).
+
+It mirrors :func:`vpcgate.limits.bucket.take` and :class:`vpcgate.limits.memory.MemoryStore`
+operation for operation: the same double-precision arithmetic in the same order, and bucket states
+stored with ``%.17g`` (Lua's default ``%.14g`` would round them), so the two stores decide identically
+for the same inputs.
+
+Time is an argument (``now``, the caller's wall clock), not Redis's ``TIME``: tests drive it with a
+manual clock and never sleep, and every node's clock is the host's (NTP keeps nodes on several
+machines within milliseconds; a node whose clock lags never refills a bucket nor moves a stamp
+back). Keys expire (PEXPIRE) once they no longer matter: a bucket after it would be full again (plus
+a minute), a quota counter after its period, a day counter after ``DAY_TTL_MS``.
+
+KEYS: bucket 1..n, then (with a quota) the period counter and the day counter.
+ARGV: now, n, cap ("" without a quota), period counter TTL ms, day counter TTL ms,
+then rate, burst, TTL ms for each bucket.
+Reply: {0, 0, remaining} allowed (remaining -1 without a quota); {1, i, 0} bucket i (1-based) has no
+token; {2, 0, 0} the quota is spent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+__all__ = ["DAY_TTL_MS", "DECIDE", "DECIDE_SHA"]
+
+DAY_TTL_MS = 100 * 86_400_000  # usage days are kept 100 days
+
+DECIDE = """
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local cap = ARGV[3]
+if cap ~= "" then
+  cap = tonumber(cap)
+  local used = tonumber(redis.call("GET", KEYS[n + 1]) or "0")
+  if used >= cap then return {2, 0, 0} end
+end
+local tokens, stamps = {}, {}
+for i = 1, n do
+  local rate = tonumber(ARGV[3 + 3 * i])
+  local burst = tonumber(ARGV[4 + 3 * i])
+  local state = redis.call("HMGET", KEYS[i], "t", "s")
+  local t, s = burst, now
+  if state[1] then
+    t = tonumber(state[1])
+    s = tonumber(state[2])
+    local elapsed = now - s
+    if elapsed > 0 then
+      t = math.min(burst, t + elapsed * rate)
+      s = now
+    end
+  end
+  if t < 1 then return {1, i, 0} end
+  tokens[i], stamps[i] = t, s
+end
+for i = 1, n do
+  local t = string.format("%.17g", tokens[i] - 1)
+  redis.call("HSET", KEYS[i], "t", t, "s", string.format("%.17g", stamps[i]))
+  redis.call("PEXPIRE", KEYS[i], ARGV[5 + 3 * i])
+end
+if cap == "" then return {0, 0, -1} end
+local used = redis.call("INCR", KEYS[n + 1])
+redis.call("PEXPIRE", KEYS[n + 1], ARGV[4])
+redis.call("INCR", KEYS[n + 2])
+redis.call("PEXPIRE", KEYS[n + 2], ARGV[5])
+return {0, 0, cap - used}
+"""
+
+DECIDE_SHA = hashlib.sha1(DECIDE.encode()).hexdigest()

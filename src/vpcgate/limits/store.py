@@ -1,0 +1,51 @@
+"""The seams between the gateway and its shared state: :class:`LimitStore` (token buckets, quotas and
+usage counters) and :class:`AuthorizerCache` (Lambda authorizer results with a TTL).
+
+Two implementations of each: :mod:`vpcgate.limits.memory` (one process, the default) and
+:mod:`vpcgate.limits.redis_store` (``--state redis://HOST:PORT/DB``, shared by several gateway nodes).
+
+::
+
+    VpcgateError
+    └── StoreUnavailableError   the store could not be reached; :mod:`vpcgate.limits.guard` turns it into
+                                a decision by the fail policy, so no request ever sees it
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
+
+from vpcgate.errors import VpcgateError
+from vpcgate.limits.model import Check, Decision
+
+__all__ = ["AuthorizerCache", "LimitStore", "StoreUnavailableError"]
+
+
+class StoreUnavailableError(VpcgateError):
+    """The state store (Redis) did not answer."""
+
+
+class LimitStore(Protocol):
+    async def decide(self, check: Check) -> Decision:
+        """Check and take, atomically, from every bucket and the quota of ``check``."""
+        ...
+
+    async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
+        """Requests counted against the plan's quota for the key on each UTC day of ``days``."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class AuthorizerCache(Protocol):
+    async def get(self, key: str) -> bytes | None:
+        """The cached value, or ``None`` when absent, expired or the store is unreachable."""
+        ...
+
+    async def put(self, key: str, value: bytes, ttl: float) -> None:
+        """Keep ``value`` for ``ttl`` seconds (``ttl <= 0``: do not cache, as AWS's TTL 0)."""
+        ...
+
+    async def close(self) -> None: ...
