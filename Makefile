@@ -7,10 +7,12 @@ STAMP := $(VENV)/.installed-stamp
 SEED ?= ../shared/seed
 NODE_CACHE := .cache/node
 NODE_STAMP := $(NODE_CACHE)/.installed-stamp
+RIC_VERSION := 4.0.2
+RIC_STAMP := $(NODE_CACHE)/aws-lambda-ric/.installed-stamp
 
-.PHONY: demo test lint typecheck pytest bench setup clean
+.PHONY: demo test lint typecheck pytest bench setup clean ric
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP) $(NODE_STAMP) $(RIC_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +25,16 @@ $(NODE_STAMP): $(SEED)/express-app/package.json
 	@cp $(SEED)/express-app/package.json $(SEED)/express-app/index.js $(NODE_CACHE)/express-app/
 	@cd $(NODE_CACHE)/express-app && npm install --silent --no-audit --no-fund >/dev/null
 	@touch $(NODE_STAMP)
+
+# aws-lambda-ric (npm), for the Runtime API tests. When npm runs its install scripts they build curl
+# and aws-lambda-cpp from source: autoconf, automake, libtool, cmake and a C++ compiler are needed.
+ric: $(RIC_STAMP)
+
+$(RIC_STAMP):
+	@mkdir -p $(NODE_CACHE)/aws-lambda-ric
+	@echo '{"name": "vpcgate-ric", "private": true}' > $(NODE_CACHE)/aws-lambda-ric/package.json
+	@cd $(NODE_CACHE)/aws-lambda-ric && npm install --silent --no-audit --no-fund aws-lambda-ric@$(RIC_VERSION) >/dev/null
+	@touch $(RIC_STAMP)
 
 demo: setup
 	@$(VENV)/bin/vpcgate demo --seed $(SEED)

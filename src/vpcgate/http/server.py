@@ -85,6 +85,7 @@ class _Connection(asyncio.Protocol):
         self._queue: deque[tuple[HttpRequest, bool]] = deque()
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
+        self._too_large = False
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -97,12 +98,8 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserUpgrade:
-            self._fail(400)
-        except httptools.HttpParserError:
-            self._fail(400)
-        except _BodyTooLarge:
-            self._fail(413)
+        except httptools.HttpParserError:  # httptools wraps what a callback raises (_BodyTooLarge) in it
+            self._fail(413 if self._too_large else 400)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closing = True
@@ -130,6 +127,7 @@ class _Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self._body_size += len(body)
         if self._body_size > self._max_body:
+            self._too_large = True
             raise _BodyTooLarge
         self._body.append(body)
 

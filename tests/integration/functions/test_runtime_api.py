@@ -1,7 +1,7 @@
 """The Runtime API for ``provided*``: raw HTTP checks, then the official clients unmodified.
 
 awslambdaric (PyPI) is in the dev dependencies; aws-lambda-ric (npm) is installed into
-``.cache/node/aws-lambda-ric`` by ``make .cache/node/aws-lambda-ric`` or, if missing, by this module.
+``.cache/node/aws-lambda-ric`` by ``make ric`` or, if missing, by the ``npm_ric`` fixture.
 """
 
 from __future__ import annotations
@@ -128,27 +128,35 @@ async def test_awslambdaric_round_trip(service: FunctionService, tmp_path: Path)
     assert (await service.invoke("pyric", b'{"n": 2}')).function_error is None
 
 
-def _npm_ric() -> Path:
-    """aws-lambda-ric's entry point, installed into .cache/node if it is not there yet."""
+_BUILD_TOOLS = ("autoconf", "automake", "libtoolize", "cmake", "make", "g++")
+
+
+@pytest.fixture(scope="session")
+def npm_ric() -> Path:
+    """aws-lambda-ric's entry point, installed into .cache/node/aws-lambda-ric if it is not there yet.
+
+    Its install scripts build curl and aws-lambda-cpp from source when npm runs them; the test is
+    skipped only when that build cannot happen here (npm or a build tool missing).
+    """
     cache = Path(os.environ.get("VPCGATE_NODE_CACHE", ROOT / ".cache" / "node")) / "aws-lambda-ric"
     entry = cache / "node_modules" / "aws-lambda-ric" / "index.mjs"
     if entry.exists():
         return entry
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed: cannot install aws-lambda-ric")
+    missing = [tool for tool in ("npm", *_BUILD_TOOLS) if shutil.which(tool) is None]
     cache.mkdir(parents=True, exist_ok=True)
     (cache / "package.json").write_text('{"name": "vpcgate-ric", "private": true}\n')
-    subprocess.run(
-        ["npm", "install", "--silent", "--no-audit", "--no-fund", f"aws-lambda-ric@{RIC_VERSION}"],
-        cwd=cache,
-        check=True,
-        timeout=600,
-    )
+    command = ["npm", "install", "--silent", "--no-audit", "--no-fund", f"aws-lambda-ric@{RIC_VERSION}"]
+    try:
+        subprocess.run(command, cwd=cache, check=True, timeout=900)
+    except (OSError, subprocess.CalledProcessError):
+        if missing:
+            pytest.skip(f"cannot build aws-lambda-ric: missing {', '.join(missing)}")
+        raise
     return entry
 
 
-async def test_aws_lambda_ric_round_trip(service: FunctionService, tmp_path: Path) -> None:
-    entry = _npm_ric()
+async def test_aws_lambda_ric_round_trip(service: FunctionService, tmp_path: Path, npm_ric: Path) -> None:
+    entry = npm_ric
     node = shutil.which("node")
     bootstrap = f'#!/bin/sh\nexec {node} {entry} "$_HANDLER"\n'
     handler = (
