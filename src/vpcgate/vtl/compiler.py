@@ -84,6 +84,7 @@ _DICT_FAST: dict[tuple[str, int], Callable[[str, list[str]], str]] = {
     ("containsKey", 1): lambda tmp, args: f"({args[0]} in {tmp})",
     ("size", 0): lambda tmp, args: f"len({tmp})",
 }
+_MAX_INDENT = 12
 _COMPARE = {"==": "_eq", "<": "_lt", ">": "_gt", "<=": "_le", ">=": "_ge"}
 _MATH = {"-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
 
@@ -275,6 +276,11 @@ class _Compiler:
             self.block(node.otherwise, indent + 1, in_loop=in_loop)
 
     def foreach(self, node: ForeachDirective, indent: int) -> None:
+        if indent >= _MAX_INDENT:
+            # CPython allows 20 statically nested blocks per function: move deep loops out.
+            name = self.function(Block((node,)), in_loop=False)
+            self.emit(indent, f"{name}(v, out, st)")
+            return
         n = self.w.fresh("")
         items, scope, saved, index = f"_it{n}", f"_fe{n}", f"_sv{n}", f"_i{n}"
         emit = self.emit

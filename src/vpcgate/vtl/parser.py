@@ -307,7 +307,7 @@ class _Parser:
         if name in _REFUSED:
             raise self.error(f"#{name} is not supported in API Gateway mapping templates", start)
         if name not in _DIRECTIVES:
-            if name in self.macros:
+            if name in self.macros and re.compile(r"[ \t]*\(").match(src, after):
                 self.pos = after
                 nodes.append(self.macro_call(name, start, None))
                 return None

@@ -25,11 +25,12 @@ Bounds (so a template cannot hang or exhaust the gateway):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from vpcgate.vtl.errors import VtlLimitError
-from vpcgate.vtl.values import VtlObject, java_equals, java_str, to_text
+from vpcgate.vtl.values import VtlObject, java_equals, java_str
 
 MAX_FOREACH = 1000
 MAX_ITERATIONS = 100_000
@@ -169,8 +170,8 @@ def _numbers(left: object, right: object) -> bool:
 
 def add(left: Any, right: Any, left_text: str, right_text: str) -> object:
     if type(left) is str or type(right) is str:
-        a = left_text if left is None else to_text(left) if type(left) is str else java_str(left)
-        b = right_text if right is None else to_text(right) if type(right) is str else java_str(right)
+        a = left_text if left is None else java_str(left)
+        b = right_text if right is None else java_str(right)
         return bounded(a + b)
     if not _numbers(left, right):
         return None
@@ -200,8 +201,6 @@ def mod(left: Any, right: Any) -> object:
     if type(left) is int and type(right) is int:
         remainder = abs(left) % abs(right)
         return -remainder if left < 0 else remainder
-    import math
-
     return math.fmod(left, right)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vpcgate.vtl.compiler import compile_ast
-from vpcgate.vtl.errors import VtlLimitError, VtlRenderError
+from vpcgate.vtl.errors import VtlLimitError, VtlRenderError, VtlSyntaxError
 from vpcgate.vtl.parser import parse
 from vpcgate.vtl.runtime import MAX_OUTPUT, Break, RenderState, Stop
 
@@ -30,8 +30,13 @@ class Template:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        tree = parse(source)
-        self._function, self.python_source = compile_ast(tree, source)
+        try:
+            tree = parse(source)
+            self._function, self.python_source = compile_ast(tree, source)
+        except RecursionError:
+            raise VtlSyntaxError("the template nests too deeply", 1, 1) from None
+        except (SyntaxError, MemoryError) as exc:  # generated code Python cannot compile
+            raise VtlSyntaxError(f"the template is too complex to compile ({exc})", 1, 1) from None
 
     def render(self, variables: Mapping[str, object]) -> str:
         """Render with ``variables`` as the Velocity context; raise :class:`VtlRenderError` on failure."""
