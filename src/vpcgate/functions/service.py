@@ -21,6 +21,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from vpcgate.functions.code import prepare_code
 from vpcgate.functions.errors import RequestTooLargeException, ResourceNotFoundException
 from vpcgate.functions.invocation import InvocationRequest, InvocationType, InvokeResult
 from vpcgate.functions.launch import HostLauncher, Launcher
-from vpcgate.functions.model import AliasSpec, FunctionSpec, VersionSpec
+from vpcgate.functions.model import AliasSpec, CodeKind, FunctionSpec, VersionSpec
 from vpcgate.functions.pool import AccountConcurrency, FunctionVersion, Pool
 from vpcgate.functions.runtimes import resolve_runtime
 
@@ -38,6 +39,7 @@ log = logging.getLogger("vpcgate.functions")
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
 MAX_EVENT_PAYLOAD = 256 * 1024
 LATEST = "$LATEST"
+RECENT_LOGS = 100  # invocations kept per function, with their logs
 
 LogSink = Callable[[str, InvokeResult], None]
 
@@ -86,10 +88,19 @@ class FunctionService:
         self._old_pools: set[Pool] = set()
         self._background: set[asyncio.Task[object]] = set()
         self._reaper: asyncio.Task[None] | None = None
+        self._recent: dict[str, deque[InvokeResult]] = {}
 
     # -- deployment
     def deploy(self, spec: FunctionSpec, *, env: dict[str, str] | None = None) -> None:
-        """Add a function, or replace its code and configuration (old workers are drained)."""
+        """Add a function, or replace its code and configuration (old workers are drained).
+
+        Deploying an identical spec with inline code again keeps the warm workers (the code is the
+        same by construction); code from a directory or zip may have changed on disk, so it always
+        gets new workers.
+        """
+        old = self._functions.get(spec.name)
+        if old is not None and _unchanged(old.pool.fn, spec, env or {}):
+            return
         runtime = resolve_runtime(spec.runtime)
         code_dir = prepare_code(spec, runtime, self.config.work_dir)
         version = FunctionVersion(spec, runtime, code_dir, self.config.region, LATEST, dict(env or {}))
@@ -100,7 +111,6 @@ class FunctionService:
             clock=self._clock,
             idle_timeout=self.config.idle_timeout,
         )
-        old = self._functions.get(spec.name)
         if old is not None:
             old.pool.drain()
             self._old_pools.add(old.pool)
@@ -175,9 +185,17 @@ class FunctionService:
         result = await pool.invoke(request)
         if version != LATEST:
             result = _with_version(result, version)
+        self._record(name, result)
+        return result
+
+    def _record(self, name: str, result: InvokeResult) -> None:
+        self._recent.setdefault(name, deque(maxlen=RECENT_LOGS)).append(result)
         if self._log_sink is not None:
             self._log_sink(name, result)
-        return result
+
+    def recent(self, name: str) -> list[InvokeResult]:
+        """The last invocations of a function (newest last), with their logs: for the console and CLI."""
+        return list(self._recent.get(name, ()))
 
     def _request(
         self,
@@ -205,8 +223,7 @@ class FunctionService:
         except Exception as error:  # an Event invocation has no caller to tell: log it
             log.warning("event invocation of %s failed: %s", name, error)
             return None
-        if self._log_sink is not None:
-            self._log_sink(name, result)
+        self._record(name, result)
         return None
 
     # -- housekeeping
@@ -271,3 +288,7 @@ def _with_version(result: InvokeResult, version: str) -> InvokeResult:
 def _trace_id(now_ms: int) -> str:
     """An X-Ray trace header value: ``Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0``."""
     return f"Root=1-{now_ms // 1000:08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
+def _unchanged(current: FunctionVersion, spec: FunctionSpec, env: dict[str, str]) -> bool:
+    return current.spec == spec and spec.code.kind is CodeKind.INLINE and current.env == env

@@ -188,6 +188,8 @@ class Worker:
         if init_error is not None:
             self.kill()
             return init_error, output
+        if self.state is WorkerState.DEAD:  # ready, then gone before we got here
+            raise WorkerGone(describe_exit(await self._exited), output)
         self._transition(WorkerState.IDLE)
         return None, output
 
@@ -264,6 +266,7 @@ class Worker:
             timer.cancel()
         duration = (time.perf_counter() - started) * 1000
         if ending is not None:
+            self.kill()  # a broken channel with a live process (it closed its pipe) is no use either
             code = await self._exited
             description = describe_exit(code)
         assert self._capture is not None

@@ -205,3 +205,20 @@ async def test_names_versions_and_aliases(service: FunctionService) -> None:
     )
     with pytest.raises(ResourceNotFoundException):
         await service.invoke("other", b"{}")
+
+
+async def test_deploying_the_same_inline_spec_keeps_the_warm_worker(service: FunctionService) -> None:
+    service.deploy(make_spec("same", "python3.11", SLEEPY))
+    first = json.loads((await service.invoke("same", b"{}")).payload)
+    service.deploy(make_spec("same", "python3.11", SLEEPY))
+    assert json.loads((await service.invoke("same", b"{}")).payload) == first
+    assert [r.payload for r in service.recent("same")] == [str(first).encode()] * 2
+
+
+async def test_memory_size_limits_a_node_worker_too(service: FunctionService) -> None:
+    source = "exports.handler = async (e) => Buffer.alloc(e.mb * 1024 * 1024, 1).length;"
+    service.deploy(make_spec("nodemem", "nodejs20.x", source, memory_mb=128))
+    assert (await service.invoke("nodemem", b'{"mb": 16}')).function_error is None
+    failed = await service.invoke("nodemem", b'{"mb": 512}')
+    assert failed.function_error == "Unhandled"
+    assert json.loads(failed.payload)["errorType"] in ("RangeError", "Runtime.ExitError")
