@@ -220,6 +220,11 @@ class App:
                 self._idle.set()
 
     @property
+    def instances(self) -> tuple[Any, ...]:
+        """The running instances (namespaces mode): ``InstanceProcess`` objects, ``stop()``-able."""
+        return tuple(self._instances)
+
+    @property
     def address(self) -> tuple[str, int]:
         if self._server is None:
             raise RuntimeError("not started")

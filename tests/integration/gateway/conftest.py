@@ -41,10 +41,19 @@ class Caller:
 
 @contextlib.asynccontextmanager
 async def running(
-    templates: Sequence[Path], tmp_path: Path, overrides: Sequence[str] = ()
+    templates: Sequence[Path],
+    tmp_path: Path,
+    overrides: Sequence[str] = (),
+    *,
+    network_mode: str = "host",
+    state_dir: Path | None = None,
 ) -> AsyncIterator[Caller]:
     config = AppConfig(
-        templates=tuple(templates), overrides=tuple(overrides), port=0, state_dir=tmp_path / "state"
+        templates=tuple(templates),
+        overrides=tuple(overrides),
+        port=0,
+        state_dir=state_dir or tmp_path / "state",
+        network_mode=network_mode,
     )
     app = App.deploy(config)
     client = HttpClient()
