@@ -15,7 +15,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -88,11 +87,11 @@ def _wait_port(host: str, port: int, within: Callable[[Callable[[], None]], None
     (within or (lambda f: f()))(poll)
 
 
-async def _build_and_measure(python: str, run_dir: Path) -> list[tuple[str, str]]:
+async def _build_and_measure(python: str) -> list[tuple[str, str]]:
     builds, stops = [], []
     for _ in range(5):
         topology, _ = _topology(python)
-        net = NamespaceNetwork(topology, run_dir=run_dir)
+        net = NamespaceNetwork(topology)
         t0 = time.perf_counter()
         await net.start()
         await net.eni_for(["subnet-bench"], ["sg-fn"])
@@ -105,7 +104,7 @@ async def _build_and_measure(python: str, run_dir: Path) -> list[tuple[str, str]
         ("tear it all down (median of 5)", f"{statistics.median(stops):.1f} ms"),
     ]
     topology, instance = _topology(python)
-    net = NamespaceNetwork(topology, run_dir=run_dir)
+    net = NamespaceNetwork(topology)
     await net.start()
     loopback = subprocess.Popen([python, "-I", "-c", SERVER, "127.0.0.1", "0"], stdout=subprocess.PIPE)
     process: InstanceProcess | None = None
@@ -206,14 +205,8 @@ def run() -> list[tuple[str, str]]:
     if os.geteuid() != 0:
         return [("network namespaces", "skipped: needs root")]
     python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
-    run_dir = Path(tempfile.mkdtemp(prefix="vpcgate-bench-"))
-    try:
-        rows = asyncio.run(_build_and_measure(python, run_dir))
-        return rows + _veth_rows()
-    finally:
-        for leftover in run_dir.iterdir():
-            leftover.unlink()
-        run_dir.rmdir()
+    rows = asyncio.run(_build_and_measure(python))
+    return rows + _veth_rows()
 
 
 if __name__ == "__main__":

@@ -208,9 +208,8 @@ async def lab(log_tap: LogTap) -> AsyncIterator[Lab]:
     assert python is not None
     workdir = Path(tempfile.mkdtemp(prefix="vpcgate-lab-"))
     os.chmod(workdir, 0o755)
-    run_dir = Path(tempfile.mkdtemp(prefix="vpcgate-run-"))
     topology, instances = lab_topology(python)
-    network = NamespaceNetwork(topology, reject=True, run_dir=run_dir)
+    network = NamespaceNetwork(topology, reject=True)
     lab = Lab(network, python, workdir)
     await network.start()
     try:
@@ -228,4 +227,3 @@ async def lab(log_tap: LogTap) -> AsyncIterator[Lab]:
             await process.stop()
         await network.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(run_dir, ignore_errors=True)

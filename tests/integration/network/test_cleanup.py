@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from tests.integration.network.conftest import N4, Lab, needs_root
@@ -77,7 +76,7 @@ async def main():
         groups=[SecurityGroup("G", "sg-k", "vpc-k", "", (), ())],
         instances=[inst],
     )
-    net = NamespaceNetwork(topo, run_dir=Path(sys.argv[1]))
+    net = NamespaceNetwork(topo)
     await net.start()
     await net.eni_for(["subnet-k"], ["sg-k"])
     conf = Confinement(2000200000, 2000200000, net.instance_netns("i-k"))
@@ -90,10 +89,7 @@ asyncio.run(main())
 
 
 async def test_leftovers_of_a_killed_run_are_removed_at_next_start() -> None:
-    run_dir = Path(tempfile.mkdtemp(prefix="vpcgate-run-"))
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, str(run_dir), stdout=asyncio.subprocess.PIPE
-    )
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", CHILD, stdout=asyncio.subprocess.PIPE)
     try:
         assert child.stdout is not None
         marker = (await asyncio.wait_for(child.stdout.readline(), 20)).decode().strip()
@@ -112,7 +108,7 @@ async def test_leftovers_of_a_killed_run_are_removed_at_next_start() -> None:
         vpcs=[Vpc("W", "vpc-w", N4("10.216.0.0/16"))],
         subnets=[Subnet("S", "subnet-w", "vpc-w", N4("10.216.1.0/24"), "az")],
     )
-    fresh = NamespaceNetwork(topo, run_dir=run_dir)
+    fresh = NamespaceNetwork(topo)
     await fresh.start()
     fresh_marker = fresh.marker
     try:
@@ -122,5 +118,18 @@ async def test_leftovers_of_a_killed_run_are_removed_at_next_start() -> None:
     finally:
         await fresh.stop()
     assert await _objects(fresh_marker) == []
-    assert list(run_dir.iterdir()) == []
-    run_dir.rmdir()
+
+
+async def test_a_second_run_leaves_a_live_run_alone(lab: Lab) -> None:
+    before = await _objects(lab.network.marker)
+    topo = Topology.build(
+        vpcs=[Vpc("X", "vpc-x", N4("10.220.0.0/16"))],
+        subnets=[Subnet("S", "subnet-x", "vpc-x", N4("10.220.1.0/24"), "az")],
+    )
+    second = NamespaceNetwork(topo)
+    await second.start()
+    try:
+        assert await _objects(lab.network.marker) == before
+    finally:
+        await second.stop()
+    assert await _objects(lab.network.marker) == before

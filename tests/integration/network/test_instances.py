@@ -40,14 +40,13 @@ def _topology(user_data: str) -> tuple[Topology, Instance]:
 class Bench:
     """Builds a one-instance VPC for a user-data script; the fixture tears everything down."""
 
-    def __init__(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
+    def __init__(self) -> None:
         self.networks: list[NamespaceNetwork] = []
         self.processes: list[InstanceProcess] = []
 
     async def up(self, user_data: str, cwd: Path, env: dict[str, str] | None = None) -> InstanceProcess:
         topology, instance = _topology(user_data)
-        net = NamespaceNetwork(topology, reject=True, run_dir=self.run_dir)
+        net = NamespaceNetwork(topology, reject=True)
         self.networks.append(net)
         await net.start()
         conf = UIDS.confinement("instance", net.instance_netns("i-web"))
@@ -59,7 +58,7 @@ class Bench:
 
 @pytest.fixture
 async def bench() -> AsyncIterator[Bench]:
-    b = Bench(Path(tempfile.mkdtemp(prefix="vpcgate-run-")))
+    b = Bench()
     try:
         yield b
     finally:
@@ -67,7 +66,6 @@ async def bench() -> AsyncIterator[Bench]:
             await process.stop()
         for net in b.networks:
             await net.stop()
-        shutil.rmtree(b.run_dir, ignore_errors=True)
 
 
 @pytest.fixture

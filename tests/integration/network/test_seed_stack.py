@@ -8,7 +8,6 @@ import asyncio
 import json
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,8 +43,7 @@ async def test_seed_function_eni_reaches_the_express_instance(seed_template: Pat
     topology = Topology.from_models(models)
     instance = next(m for m in models if isinstance(m, Instance))
     function = next(m for m in models if isinstance(m, FunctionSpec))
-    run_dir = Path(tempfile.mkdtemp(prefix="vpcgate-run-"))
-    network = NamespaceNetwork(topology, reject=True, run_dir=run_dir)
+    network = NamespaceNetwork(topology, reject=True)
     uids = UidAllocator(2_000_600_000)
     await network.start()
     process: InstanceProcess | None = None
@@ -71,4 +69,3 @@ async def test_seed_function_eni_reaches_the_express_instance(seed_template: Pat
         if process is not None:
             await process.stop()
         await network.stop()
-        shutil.rmtree(run_dir, ignore_errors=True)

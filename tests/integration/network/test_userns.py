@@ -61,7 +61,7 @@ async def main():
                 SecurityGroup("F", "sg-fn", "vpc-u", "", (), (ALL,)),
                 SecurityGroup("O", "sg-other", "vpc-u", "", (), (ALL,))],
         instances=[inst])
-    net = NamespaceNetwork(topo, reject=True, run_dir=Path(tempfile.mkdtemp()), userns=True)
+    net = NamespaceNetwork(topo, reject=True, userns=True)
     await net.start()
     uids = UidAllocator(keep_ids=True)
     conf = uids.confinement("i-web", net.instance_netns("i-web"))

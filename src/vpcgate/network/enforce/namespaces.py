@@ -42,7 +42,6 @@ from vpcgate.network.errors import NetworkError
 from vpcgate.network.policy import Endpoint, EndpointKind, Topology, router_address
 
 log = logging.getLogger("vpcgate.network")
-DEFAULT_RUN_DIR = Path("/run/vpcgate")
 _VPC_SYSCTLS = {
     "net.ipv4.ip_forward": "1",
     "net.ipv4.conf.all.rp_filter": "1",
@@ -103,7 +102,6 @@ class NamespaceNetwork:
         topology: Topology,
         *,
         reject: bool = False,
-        run_dir: Path = DEFAULT_RUN_DIR,
         nft: Nft | None = None,
         userns: bool = False,
     ) -> None:
@@ -111,7 +109,6 @@ class NamespaceNetwork:
         not ours, so no unreachable routes there, and namespaces are made without ``ip netns add``."""
         self._topology = topology
         self._reject = reject
-        self._run_dir = run_dir
         self._nft = nft or Nft()
         self._lock: runs.RunLock | None = None
         self._vpc_ns: dict[str, str] = {}
@@ -145,8 +142,8 @@ class NamespaceNetwork:
     async def start(self) -> None:
         if os.geteuid() != 0:  # (in user-namespace mode: root of our own user namespace)
             raise NetworkError("namespace mode needs root (try --network-mode userns or guard)")
-        await runs.collect_leftovers(self._run_dir)
-        self._lock = runs.RunLock.acquire(self._run_dir)
+        await runs.collect_leftovers()
+        self._lock = runs.RunLock.acquire()
         try:
             await self._build()
         except BaseException:
