@@ -246,6 +246,8 @@ class _Parser:
             return ()
         while True:
             self.skip_ws()
+            if self.pos >= len(self.src):
+                raise self.error("unclosed '(' of a method call", open_pos)
             args.append(self.expression())
             self.skip_ws()
             if self.src.startswith(",", self.pos):

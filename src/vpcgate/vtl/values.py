@@ -629,6 +629,8 @@ def set_index(obj: object, key: object, value: object) -> None:
     """``#set($obj[key] = value)``: ``set`` on a List, ``put`` on a Map."""
     if type(obj) is dict:
         obj[key] = value
+    elif isinstance(obj, VtlObject):
+        obj.vtl_set(java_str(key), value)
     elif type(obj) is list and type(key) is int:
         items: list[object] = obj
         index = key + len(items) if key < 0 else key
