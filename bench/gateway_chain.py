@@ -158,8 +158,9 @@ def run() -> list[tuple[str, str]]:
             sys.executable, "-c", RUN_UP, str(mock), str(SEED / "cloudformation" / "vpc-proxy.template.json"),
             "--port", str(gateway_port), "--state-dir", str(Path(scratch) / "state"),
         ]  # fmt: skip
-        for override in ("BackendHost=127.0.0.1", f"BackendPort={express_port}", "SecurityGroupId=sg-12345678",
-                         "SubnetId=subnet-12345678"):  # fmt: skip
+        overrides = ["BackendHost=127.0.0.1", f"BackendPort={express_port}"]
+        overrides += ["SecurityGroupId=sg-12345678", "SubnetId=subnet-12345678"]
+        for override in overrides:
             argv += ["--parameter-overrides", override]
         gateway = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
