@@ -24,6 +24,7 @@ import json
 import os
 import struct
 from contextlib import suppress
+from json.encoder import encode_basestring_ascii as _escape
 from typing import Protocol, TypeVar
 
 from vpcgate.functions.invocation import InvocationRequest, Reply, ReplyKind
@@ -67,17 +68,19 @@ class Channel(Protocol):
 
 
 def encode_request(request: InvocationRequest) -> bytes:
-    meta = json.dumps(
-        {
-            "id": request.request_id,
-            "deadline": request.deadline_ms,
-            "arn": request.invoked_arn,
-            "trace": request.trace_id,
-            "cc": request.client_context,
-            "ci": request.identity,
-        }
+    """One invocation frame. The meta JSON is assembled by hand: it is on every invocation's path and
+    this is several times cheaper than ``json.dumps`` of a dict (strings still go through json's
+    escaper)."""
+    meta = (
+        f'{{"id":{_text(request.request_id)},"deadline":{int(request.deadline_ms)},'
+        f'"arn":{_text(request.invoked_arn)},"trace":{_text(request.trace_id)},'
+        f'"cc":{_text(request.client_context)},"ci":{_text(request.identity)}}}'
     ).encode()
     return _HEAD.pack(len(meta), len(request.payload)) + meta + request.payload
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _escape(value)
 
 
 class _FrameReader(asyncio.Protocol):
@@ -153,8 +156,12 @@ class PipeChannel:
         elif kind == "init_err":
             settle(self._ready, Reply(ReplyKind.INIT_ERROR, body))
         elif kind in ("ok", "err") and self._pending is not None:
+            rss = meta.get("rss")
             reply = Reply(
-                ReplyKind.OK if kind == "ok" else ReplyKind.ERROR, body, exits=bool(meta.get("exit"))
+                ReplyKind.OK if kind == "ok" else ReplyKind.ERROR,
+                body,
+                exits=bool(meta.get("exit")),
+                peak_rss_kb=rss if isinstance(rss, int) else None,
             )
             future, self._pending = self._pending, None
             settle(future, reply)

@@ -48,6 +48,7 @@ class Reply:
     kind: ReplyKind
     body: bytes
     exits: bool = False  # the runtime is going to exit after this reply (e.g. an uncaught exception)
+    peak_rss_kb: int | None = None  # peak resident memory, when the runtime reports it
 
 
 @dataclass(frozen=True)

@@ -271,13 +271,18 @@ class Worker:
             description = describe_exit(code)
         assert self._capture is not None
         output = self._capture.take()
-        memory = self._memory.mb() if self._memory is not None and ending is None else 0
+        memory = self._peak_mb(reply) if ending is None else 0
         if self.state is WorkerState.BUSY:
             if reply is not None and reply.exits:
                 self.kill()
             else:
                 self._transition(WorkerState.IDLE)
         return Outcome(reply, ending, description, output, duration, memory)
+
+    def _peak_mb(self, reply: Reply | None) -> int:
+        if reply is not None and reply.peak_rss_kb is not None:
+            return -(-reply.peak_rss_kb // 1024)
+        return self._memory.mb() if self._memory is not None else 0
 
     def _time_out(self, future: asyncio.Future[Reply]) -> None:
         if not future.done():
