@@ -174,3 +174,22 @@ def test_jsonpath(path: str, expected: object) -> None:
 def test_bad_jsonpath(path: str) -> None:
     with pytest.raises(JsonPathError):
         evaluate(path, {})
+
+
+def test_compile_template_names_the_location() -> None:
+    from vpcgate.errors import TemplateError
+    from vpcgate.gateway.mapping import compile_template
+
+    with pytest.raises(TemplateError) as caught:
+        compile_template(
+            "{\n  #if($x)\n}",
+            http_method="GET",
+            resource_path="/pets",
+            content_type="application/json",
+            logical_id="ProxyApi",
+            pointer="/Resources/ProxyApi/Properties/Body",
+        )
+    text = str(caught.value)
+    assert "request template for GET /pets (application/json): line 2, column 3:" in text
+    assert "ProxyApi" in text
+    assert compile_template("ok", http_method="GET", resource_path="/", content_type="a/b").render({}) == "ok"

@@ -5,6 +5,7 @@ The gateway builds a :class:`MappingInput` per request and calls :func:`render_r
 :func:`vpcgate.vtl.parse_template`.
 """
 
+from vpcgate.gateway.mapping.compile import compile_template
 from vpcgate.gateway.mapping.context import (
     CONTEXT_VARIABLES,
     RequestOverride,
@@ -23,6 +24,7 @@ __all__ = [
     "RenderResult",
     "RequestOverride",
     "ResponseOverride",
+    "compile_template",
     "context_map",
     "escape_javascript",
     "render_request",
