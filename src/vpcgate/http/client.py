@@ -48,7 +48,7 @@ class ClientResponse:
 
 
 # Headers aiohttp would otherwise add on its own; API Gateway sends none of them by default.
-_SKIP_AUTO = frozenset({"User-Agent", "Accept", "Accept-Encoding"})
+_SKIP_AUTO = frozenset({"User-Agent", "Accept", "Accept-Encoding", "Content-Type"})
 
 
 class HttpClient:

@@ -28,6 +28,7 @@ async def backend_handler(request: HttpRequest) -> HttpResponse:
         "body": request.body.decode(),
     }
     headers = [("x-backend", "real"), ("Content-Type", "application/json"), ("Server", "tiny")]
+    headers += [("x-multi", "m1"), ("x-multi", "m2")]
     return HttpResponse.of(200, json.dumps(seen).encode(), headers)
 
 
@@ -103,3 +104,26 @@ def _name(app: object, logical_id: str) -> str:
 
     assert isinstance(app, App)
     return next(s.resources[logical_id].physical_id for s in app.stacks if logical_id in s.resources)
+
+
+async def test_passthrough_overrides_and_stage_variables(backend: str, tmp_path: Path) -> None:
+    async with running([FIXTURES / "integrations.yaml"], tmp_path, [f"BackendUrl={backend}"]) as gw:
+        mapped = await gw.call(
+            "POST", "/v2/pass?qq=client", body=b"{}", headers=[("Content-Type", "application/json")]
+        )
+        seen = json.loads(mapped.body)
+        assert (seen["path"], seen["query"]) == ("/pass/blue", "qq=blue")
+        assert json.loads(seen["body"]) == {"json": True, "color": "blue"}
+        assert seen["headers"]["x-over"] == "o1"
+        assert mapped.headers.get("x-all") == "m1,m2"
+
+        raw = await gw.call("POST", "/v1/pass", body=b"a=1&b=2", headers=[("Content-Type", "text/plain")])
+        seen = json.loads(raw.body)
+        assert (seen["path"], seen["body"], seen["query"]) == ("/pass/", "a=1&b=2", "")
+        assert "x-over" not in seen["headers"]
+
+        refused = await gw.call("POST", "/v1/strict", body=b"x", headers=[("Content-Type", "text/plain")])
+        assert (refused.status, refused.body) == (415, b'{"message":"Unsupported Media Type"}')
+        assert refused.headers.get("x-amzn-ErrorType") == "BadRequestException"
+        json_ok = await gw.call("POST", "/v1/strict", body=b"{}")
+        assert json_ok.status == 200
