@@ -1,8 +1,9 @@
 """``$context`` and ``$stageVariables`` for mapping templates, and the overrides read back.
 
-The variables are those of the AWS reference
+The variables are those of the AWS reference "Variables for data transformations"
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html#context-variable-reference
-(``CONTEXT_VARIABLES`` lists them). The gateway passes the values it has as flat dotted names to
+(``CONTEXT_VARIABLES`` lists them; ``authorizer.<key>`` and ``requestOverride``/``responseOverride``
+are open-ended and come on top). The gateway passes the values it has as flat dotted names to
 :func:`context_map`; a documented variable without a value is null, which renders as nothing.
 ``$context.authorizer.<key>`` values are "stringified" (``1`` → ``"1"``, ``true`` → ``"true"``),
 as the reference says; ``$context.authorizer.claims`` stays a map.
@@ -53,7 +54,12 @@ CONTEXT_VARIABLES: tuple[str, ...] = (
     "identity.apiKey",
     "identity.apiKeyId",
     "identity.caller",
-    "identity.clientCert",
+    "identity.clientCert.clientCertPem",
+    "identity.clientCert.issuerDN",
+    "identity.clientCert.serialNumber",
+    "identity.clientCert.subjectDN",
+    "identity.clientCert.validity.notAfter",
+    "identity.clientCert.validity.notBefore",
     "identity.cognitoAuthenticationProvider",
     "identity.cognitoAuthenticationType",
     "identity.cognitoIdentityId",
@@ -63,6 +69,8 @@ CONTEXT_VARIABLES: tuple[str, ...] = (
     "identity.user",
     "identity.userAgent",
     "identity.userArn",
+    "identity.vpcId",
+    "identity.vpceId",
     "isCanaryRequest",
     "path",
     "protocol",
