@@ -6,9 +6,11 @@ Callers: the gateway's Lambda integrations, the Invoke API (``invoke_api.py``) a
 
 Behaviour follows https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html:
 RequestResponse runs and returns the payload; Event queues (202, empty body) and runs in the
-background; DryRun only checks the function exists (204). Requests over 6 MB (256 KB for Event) are
-refused with RequestEntityTooLargeException. Versions and aliases resolve to their version number for
-``X-Amz-Executed-Version``; vpcgate runs the function's current code for every version.
+background; DryRun only checks the function exists (204). Requests over 6 MB (1 MB for Event) are
+refused with RequestEntityTooLargeException; ClientContext reaches the function on synchronous
+invocations only. Failed Event invocations are logged, not retried (AWS retries twice, with delays).
+Versions and aliases resolve to their version number for ``X-Amz-Executed-Version``; vpcgate runs
+the function's current code for every version.
 
 Errors raised (see ``errors.py``): ResourceNotFoundException, RequestTooLargeException,
 TooManyRequestsException, ServiceException.
@@ -21,7 +23,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from random import getrandbits as _random_bits
 
@@ -36,7 +38,7 @@ from vpcgate.functions.runtimes import resolve_runtime
 log = logging.getLogger("vpcgate.functions")
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
-MAX_EVENT_PAYLOAD = 256 * 1024
+MAX_EVENT_PAYLOAD = 1024 * 1024
 LATEST = "$LATEST"
 RECENT_LOGS = 100  # invocations kept per function, with their logs
 
@@ -117,6 +119,12 @@ class FunctionService:
         else:
             self._functions[spec.name] = _Function(pool)
 
+    async def remove(self, name: str) -> None:
+        """Remove a function: stop its workers (in-flight invocations end as Runtime.ExitError)."""
+        fn = self._functions.pop(name, None)
+        if fn is not None:
+            await fn.pool.close()
+
     def add_version(self, spec: VersionSpec) -> None:
         """Register a published version (it runs the function's current code)."""
         self._function(_split_name(spec.function_name, None)[0]).versions[spec.version] = spec.version
@@ -175,6 +183,7 @@ class FunctionService:
         pool = self._functions[name].pool
         request = self._request(request_id, payload, arn, pool, client_context, identity)
         if invocation_type is InvocationType.EVENT:
+            request = replace(request, client_context=None)
             task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
                 self._run_event(name, pool, request)
             )
@@ -229,6 +238,7 @@ class FunctionService:
     def reap_idle(self) -> int:
         """Stop workers idle for longer than ``idle_timeout`` (by the injected clock); returns how many."""
         now = self._clock()
+        self._old_pools = {pool for pool in self._old_pools if pool.workers}  # drained ones are done
         return sum(fn.pool.reap(now) for fn in self._functions.values())
 
     def start_reaper(self) -> None:

@@ -222,3 +222,12 @@ async def test_memory_size_limits_a_node_worker_too(service: FunctionService) ->
     failed = await service.invoke("nodemem", b'{"mb": 512}')
     assert failed.function_error == "Unhandled"
     assert json.loads(failed.payload)["errorType"] in ("RangeError", "Runtime.ExitError")
+
+
+async def test_remove_stops_the_workers(service: FunctionService) -> None:
+    service.deploy(make_spec("gone", "python3.11", SLEEPY))
+    pid = json.loads((await service.invoke("gone", b"{}")).payload)
+    await service.remove("gone")
+    assert not _pid_alive(pid)
+    with pytest.raises(ResourceNotFoundException):
+        await service.invoke("gone", b"{}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 from tests.integration.functions.conftest import make_spec
 from vpcgate.functions.service import FunctionService
@@ -142,3 +143,14 @@ async def test_warm_worker_keeps_module_state_and_logs_are_per_invocation(servic
     assert "Init Duration" in first.log and "Init Duration" not in second.log
     tail = base64.b64decode(second.log_result).decode()
     assert tail == second.log
+
+
+async def test_pythonpath_from_the_function_environment_is_honoured(
+    service: FunctionService, tmp_path: Path
+) -> None:
+    lib = tmp_path / "layer"
+    lib.mkdir()
+    (lib / "helper.py").write_text("VALUE = 'from the layer'\n")
+    source = "import helper\ndef handler(e, c):\n    return helper.VALUE\n"
+    service.deploy(make_spec("pp", "python3.11", source, environment={"PYTHONPATH": str(lib)}))
+    assert (await service.invoke("pp", b"{}")).payload == b'"from the layer"'

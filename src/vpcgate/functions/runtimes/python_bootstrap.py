@@ -243,7 +243,9 @@ def _invoke(channel: _Channel, handler: Any, meta: dict[str, Any], body: bytes) 
 def main() -> int:
     channel = _Channel(int(sys.argv[1]), int(sys.argv[2]))
     del sys.argv[1:]
-    sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()))
+    # -I ignores PYTHONPATH; AWS's Python runtime honours it (a function may set it), so add it by hand.
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    sys.path[:0] = [os.environ.get("LAMBDA_TASK_ROOT", os.getcwd()), *extra]
     _setup_logging()
     try:
         handler = _load_handler(os.environ.get("_HANDLER", ""))
