@@ -1,9 +1,10 @@
 """The whole gateway over real HTTP, side by side in one run: a MOCK method (chain + VTL only) and the
 seed's GET /prod/ (custom integration, VTL, the seed's Node function, the Express app).
 
-One ``vpcgate up`` process serves both APIs (host network mode, Express on 127.0.0.1, BackendHost
-overridden); this process drives it with a minimal keep-alive HTTP/1.1 client over raw asyncio
-streams (so the load generator costs little next to the gateway). The machine has 2 cores shared by
+One ``vpcgate up --quiet`` process serves both APIs (host network mode, Express on 127.0.0.1,
+BackendHost overridden; --quiet: function logs are not printed); this process drives it with a
+minimal keep-alive HTTP/1.1 client over raw asyncio streams (so the load generator costs little
+next to the gateway). The machine has 2 cores shared by
 the load generator, the gateway, the Node worker and Express: numbers are for comparison within a
 run. Rows: requests/s at 32 concurrent connections, and p50 latency at 1.
 """
@@ -156,7 +157,7 @@ def run() -> list[tuple[str, str]]:
         mock.write_text(MOCK_TEMPLATE)
         argv = [
             sys.executable, "-c", RUN_UP, str(mock), str(SEED / "cloudformation" / "vpc-proxy.template.json"),
-            "--port", str(gateway_port), "--state-dir", str(Path(scratch) / "state"),
+            "--port", str(gateway_port), "--state-dir", str(Path(scratch) / "state"), "--quiet",
         ]  # fmt: skip
         overrides = ["BackendHost=127.0.0.1", f"BackendPort={express_port}"]
         overrides += ["SecurityGroupId=sg-12345678", "SubnetId=subnet-12345678"]
