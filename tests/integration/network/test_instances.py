@@ -146,3 +146,37 @@ def _get_body(host: str, port: int) -> str:
     conn = http.client.HTTPConnection(host, port, timeout=2)
     conn.request("GET", "/")
     return conn.getresponse().read().decode()
+
+
+async def test_drop_mode_times_out_as_aws_does(workdir: Path, log_tap: LogTap) -> None:
+    """Without ``reject``, a packet no rule admits is dropped: the caller waits, as on AWS."""
+    server = f"#!{world_python()}\n" + (
+        "import socket\ns = socket.socket(); s.bind(('0.0.0.0', 8080)); s.listen(8)\n"
+        "print('ready', flush=True)\n"
+        "while True:\n    s.accept()[0].close()\n"
+    )
+    topology, instance = _topology(server)
+    net = NamespaceNetwork(topology)  # reject=False: drop
+    await net.start()
+    process: InstanceProcess | None = None
+    try:
+        conf = UIDS.confinement("instance", net.instance_netns("i-web"))
+        process = InstanceProcess(instance, confinement=conf, cwd=workdir)
+        await process.start()
+        await log_tap.wait_for("i-web: ready")
+        allowed = await net.eni_for(["subnet-i"], ["sg-fn"])
+        denied = await net.eni_for(["subnet-i"], ["sg-web"])
+        netns.call_in(allowed.netns, lambda: _connect(IP, 8080, 2.0))
+        with pytest.raises(TimeoutError):
+            netns.call_in(denied.netns, lambda: _connect(IP, 8080, 0.3))
+    finally:
+        if process is not None:
+            await process.stop()
+        await net.stop()
+
+
+def _connect(host: str, port: int, timeout: float) -> None:
+    import socket
+
+    with socket.create_connection((host, port), timeout=timeout):
+        pass
