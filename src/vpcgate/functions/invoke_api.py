@@ -9,8 +9,8 @@ https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
     → 200, the function's payload; X-Amz-Executed-Version; X-Amz-Function-Error: Unhandled on failure
 
 Service errors are AWS's JSON error documents with an ``x-amzn-ErrorType`` header (boto3 reads the
-error code from it). Requests are accepted whatever credentials signed them: vpcgate does not check
-SigV4 signatures here.
+error code from it). Requests are accepted whatever credentials signed them, unless ``InvokeApi`` is
+given credentials: then the SigV4 signature is checked (``sigv4.py``) and a bad one is a 403.
 
 ``InvokeApi.__call__`` answers None for paths that are not its own, so an edge server can chain it
 in front of the gateway.
@@ -23,6 +23,7 @@ import binascii
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 from vpcgate.functions.errors import (
@@ -33,6 +34,7 @@ from vpcgate.functions.errors import (
 )
 from vpcgate.functions.invocation import InvocationType, InvokeResult
 from vpcgate.functions.service import FunctionService
+from vpcgate.functions.sigv4 import check_signature
 from vpcgate.http.message import Headers, HttpRequest, HttpResponse
 
 _PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations/?$")
@@ -43,8 +45,10 @@ _JSON = "application/json"
 class InvokeApi:
     """Serves ``POST /2015-03-31/functions/{name}/invocations`` from a FunctionService."""
 
-    def __init__(self, service: FunctionService) -> None:
+    def __init__(self, service: FunctionService, *, credentials: Mapping[str, str] | None = None) -> None:
+        """``credentials`` (access key id → secret key) turns SigV4 checking on; None accepts any."""
         self._service = service
+        self._credentials = credentials
 
     def matches(self, request: HttpRequest) -> bool:
         return _PATH.match(request.path) is not None
@@ -55,6 +59,8 @@ class InvokeApi:
         if match is None:
             return None
         try:
+            if self._credentials is not None:
+                check_signature(request, self._credentials)
             return await self._invoke(unquote(match.group(1)), request)
         except LambdaServiceError as error:
             return error_response(error)

@@ -108,3 +108,40 @@ async def test_invocation_types_and_qualifiers(service: FunctionService, endpoin
     with pytest.raises(ClientError) as missing:
         await asyncio.to_thread(client.invoke, FunctionName="echo", Qualifier="7", Payload=b"{}")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+async def test_signature_checking_when_credentials_are_configured(service: FunctionService) -> None:
+    service.deploy(make_spec("echo", "python3.11", HANDLER))
+    server = HttpServer(InvokeApi(service, credentials={"AKIDLOCAL": "s3cret"}).handle)
+    await server.serve("127.0.0.1", 0)
+    host, port = server.address
+    url = f"http://{host}:{port}"
+
+    def client(key: str, secret: str) -> Any:
+        return boto3.client(
+            "lambda",
+            endpoint_url=url,
+            region_name="eu-west-1",
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+        )
+
+    try:
+        good = client("AKIDLOCAL", "s3cret")
+        arn = "arn:aws:lambda:us-east-1:000000000000:function:echo"
+        for name in ("echo", arn):
+            response = await asyncio.to_thread(
+                good.invoke, FunctionName=name, Qualifier="$LATEST", Payload=b'{"s": 1}'
+            )
+            assert json.loads(response["Payload"].read())["echo"] == {"s": 1}
+        for key, secret, code in (
+            ("AKIDLOCAL", "wrong", "InvalidSignatureException"),
+            ("AKIDOTHER", "s3cret", "UnrecognizedClientException"),
+        ):
+            with pytest.raises(ClientError) as refused:
+                await asyncio.to_thread(client(key, secret).invoke, FunctionName="echo", Payload=b"{}")
+            assert refused.value.response["Error"]["Code"] == code
+            assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    finally:
+        await server.close()
