@@ -23,8 +23,20 @@ __all__ = ["day_of", "days", "period_bounds", "period_start"]
 SUNDAY = 6  # date.weekday(): Monday is 0
 
 
+_last: dict[QuotaPeriod, tuple[float, float]] = {}  # the last period computed, per kind (hot path)
+_days: dict[float, date] = {}
+
+
 def period_bounds(period: QuotaPeriod, t: float) -> tuple[float, float]:
     """The ``[start, end)`` epoch seconds of the period containing ``t``."""
+    last = _last.get(period)
+    if last is not None and last[0] <= t < last[1]:
+        return last
+    bounds = _last[period] = _compute(period, t)
+    return bounds
+
+
+def _compute(period: QuotaPeriod, t: float) -> tuple[float, float]:
     day = datetime.fromtimestamp(t, UTC).date()
     if period is QuotaPeriod.DAY:
         first, last = day, day + timedelta(days=1)
@@ -43,7 +55,12 @@ def period_start(period: QuotaPeriod, t: float) -> float:
 
 def day_of(t: float) -> date:
     """The UTC calendar day of epoch seconds ``t``."""
-    return datetime.fromtimestamp(t, UTC).date()
+    start = period_bounds(QuotaPeriod.DAY, t)[0]
+    day = _days.get(start)
+    if day is None:
+        _days.clear()
+        day = _days[start] = datetime.fromtimestamp(start, UTC).date()
+    return day
 
 
 def days(start: date, end: date) -> list[date]:

@@ -3,7 +3,10 @@ usage counters and authorizer results. The only module that imports :mod:`redis`
 
 A decision is one round trip: EVALSHA of :data:`vpcgate.limits.script.DECIDE`; after a Redis restart
 the script cache is empty, Redis answers NOSCRIPT and the same call is made once with EVAL (which
-caches the script again). Connection and timeout errors — and any other Redis error — become
+caches the script again). Decisions that arrive while one is in flight go together in one pipeline
+(:class:`_Sender`): still one EVALSHA each, but the round trips are shared.
+
+Connection and timeout errors — and any other Redis error — become
 :class:`~vpcgate.limits.store.StoreUnavailableError` here and nowhere else; the client never retries
 on its own (a request must not wait for reconnect back-offs) and reconnects on the next call, so the
 store recovers as soon as Redis is back. :mod:`vpcgate.limits.guard` decides what an unreachable store
@@ -18,6 +21,7 @@ Redis Cluster is not supported: the keys of one decision may live in different h
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from collections.abc import Sequence
@@ -31,7 +35,7 @@ from redis.exceptions import NoScriptError, RedisError
 
 from vpcgate.limits import quota
 from vpcgate.limits.clock import Clock
-from vpcgate.limits.model import ALLOWED, Check, Decision, Outcome, Rate
+from vpcgate.limits.model import ALLOWED, BucketRule, Check, Decision, Outcome, Rate
 from vpcgate.limits.script import DAY_TTL_MS, DECIDE, DECIDE_SHA
 from vpcgate.limits.state import RedisAddress
 from vpcgate.limits.store import StoreUnavailableError
@@ -67,7 +71,9 @@ class RedisStore:
         self._clock = clock
         self._prefix = prefix
         self._address = address
-        self._rate_args: dict[Rate, tuple[str, str, str]] = {}
+        # id(rules) → (rules, keys, packed settings); holding ``rules`` keeps its id from being reused
+        self._encoded: dict[int, tuple[tuple[BucketRule, ...], list[str], str]] = {}
+        self._sender = _Sender(client, str(address))
 
     async def decide(self, check: Check) -> Decision:
         if not check.buckets and check.quota is None:
@@ -83,37 +89,27 @@ class RedisStore:
 
     def _encode(self, check: Check) -> tuple[list[str], list[str]]:
         wall = self._clock.wall()
-        keys = [self._prefix + rule.key for rule in check.buckets]
-        args = [repr(wall), str(len(keys)), "", "0", str(DAY_TTL_MS)]
-        if check.quota is not None:
-            window = quota.window(check.quota, wall)
-            keys += [self._prefix + window.counter, self._prefix + window.day_counter]
-            args[2] = str(window.cap)
-            args[3] = str(max(1, math.ceil((window.end - wall) * 1000)) + 86_400_000)
-        for rule in check.buckets:
-            args.extend(self._bucket_args(rule.rate))
-        return keys, args
+        keys, params = self._buckets(check.buckets)
+        if check.quota is None:
+            return keys, [f"{wall!r} - 0 0", params]
+        window = quota.window(check.quota, wall)
+        keys = [*keys, self._prefix + window.counter, self._prefix + window.day_counter]
+        quota_ttl = max(1, math.ceil((window.end - wall) * 1000)) + 86_400_000
+        return keys, [f"{wall!r} {window.cap} {quota_ttl} {DAY_TTL_MS}", params]
 
-    def _bucket_args(self, rate: Rate) -> tuple[str, str, str]:
-        encoded = self._rate_args.get(rate)
-        if encoded is None:
-            refill_ms = (
-                math.ceil(rate.burst / rate.rate * 1000) + REFILLED_MARGIN_MS
-                if rate.rate
-                else NEVER_REFILLS_MS
-            )
-            encoded = self._rate_args[rate] = (repr(rate.rate), str(rate.burst), str(refill_ms))
-        return encoded
+    def _buckets(self, rules: tuple[BucketRule, ...]) -> tuple[list[str], str]:
+        """Keys and packed settings of a bucket list, cached by the tuple's identity (rules are built
+        once per method, so the same tuple comes back request after request)."""
+        cached = self._encoded.get(id(rules))
+        if cached is None or cached[0] is not rules:
+            if len(self._encoded) > 10_000:
+                self._encoded.clear()
+            params = " ".join(_bucket_params(rule.rate) for rule in rules)
+            cached = self._encoded[id(rules)] = (rules, [self._prefix + r.key for r in rules], params)
+        return cached[1], cached[2]
 
     async def _run(self, keys: list[str], args: list[str]) -> list[Any]:
-        try:
-            try:
-                return cast(list[Any], await self._client.evalsha(DECIDE_SHA, len(keys), *keys, *args))
-            except NoScriptError:
-                # First use, or Redis restarted and forgot the script: EVAL runs and caches it.
-                return cast(list[Any], await self._client.eval(DECIDE, len(keys), *keys, *args))
-        except (RedisError, OSError) as exc:
-            raise StoreUnavailableError(f"Redis at {self._address} did not answer: {exc}") from exc
+        return await self._sender.send(keys, args)
 
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
         if not days:
@@ -133,7 +129,97 @@ class RedisStore:
             return False
 
     async def close(self) -> None:
+        await self._sender.idle()
         await self._client.aclose()
+
+
+_Waiting = tuple[list[str], list[str], "asyncio.Future[list[Any]]"]
+
+
+class _Sender:
+    """Runs the decision script: a call finds Redis idle and goes alone, or finds a call in flight
+    and waits for it, then goes with every other call that arrived meanwhile in one pipeline (one
+    write, one read). Each decision is still exactly one EVALSHA in one round trip; under load the
+    round trips are shared, which is what keeps the Redis store's cost per request low."""
+
+    def __init__(self, client: Redis, where: str) -> None:
+        self._client = client
+        self._where = where
+        self._busy = False
+        self._queue: list[_Waiting] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def send(self, keys: list[str], args: list[str]) -> list[Any]:
+        if self._busy:
+            waiting: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+            self._queue.append((keys, args, waiting))
+            return await waiting
+        self._busy = True
+        try:
+            return await self._alone(keys, args)
+        finally:
+            if self._queue:
+                self._drainer = asyncio.create_task(self._drain())
+            else:
+                self._busy = False
+
+    async def idle(self) -> None:
+        if self._drainer is not None:
+            await self._drainer
+
+    async def _alone(self, keys: list[str], args: list[str]) -> list[Any]:
+        try:
+            try:
+                return cast(list[Any], await self._client.evalsha(DECIDE_SHA, len(keys), *keys, *args))
+            except NoScriptError:
+                # First use, or Redis restarted and forgot the script: EVAL runs and caches it.
+                return cast(list[Any], await self._client.eval(DECIDE, len(keys), *keys, *args))
+        except (RedisError, OSError) as exc:
+            raise self._unavailable(exc) from exc
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                await self._together(batch)
+        finally:
+            self._busy = False
+
+    async def _together(self, batch: list[_Waiting]) -> None:
+        try:
+            replies = await self._pipeline(DECIDE_SHA, batch)
+            forgotten = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
+            if forgotten:
+                again = await self._pipeline(DECIDE, [batch[i] for i in forgotten])
+                for i, reply in zip(forgotten, again, strict=True):
+                    replies[i] = reply
+        except (RedisError, OSError) as exc:
+            replies = [exc] * len(batch)
+        for (_, _, waiting), reply in zip(batch, replies, strict=True):
+            if waiting.done():
+                continue  # the request went away
+            if isinstance(reply, Exception):
+                waiting.set_exception(self._unavailable(reply))
+            else:
+                waiting.set_result(cast(list[Any], reply))
+
+    async def _pipeline(self, script: str, batch: list[_Waiting]) -> list[Any]:
+        pipe = self._client.pipeline(transaction=False)
+        for keys, args, _ in batch:
+            if script is DECIDE:
+                pipe.eval(DECIDE, len(keys), *keys, *args)
+            else:
+                pipe.evalsha(DECIDE_SHA, len(keys), *keys, *args)
+        return list(await pipe.execute(raise_on_error=False))
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
+        return StoreUnavailableError(f"Redis at {self._where} did not answer: {exc}")
+
+
+def _bucket_params(rate: Rate) -> str:
+    """``"rate burst ttl-ms"``: the key outlives the time the bucket takes to fill up again."""
+    ttl = math.ceil(rate.burst / rate.rate * 1000) + REFILLED_MARGIN_MS if rate.rate else NEVER_REFILLS_MS
+    return f"{rate.rate!r} {rate.burst} {ttl}"
 
 
 class RedisAuthorizerCache:

@@ -98,11 +98,13 @@ async def test_one_round_trip_per_decision(redis_server: RedisServer) -> None:
         with redis_server.monitor() as seen:
             for _ in range(25):
                 await state.limits.decide(check)
+            # Concurrent decisions share round trips (pipelined), still one EVALSHA each.
+            await asyncio.gather(*(state.limits.decide(check) for _ in range(40)))
     finally:
         await state.close()
     # MONITOR shows what clients send; commands a script runs are marked "[0 lua]".
     sent = [line.split('"')[1].lower() for line in seen if "lua]" not in line]
-    assert sent == ["evalsha"] * 25
+    assert sent == ["evalsha"] * 65
 
 
 @pytest.mark.parametrize("fail", [FailMode.OPEN, FailMode.CLOSED])
@@ -133,6 +135,25 @@ async def test_outage_then_recovery(
         assert [d.outcome for d in after] == [Outcome.ALLOWED, Outcome.ALLOWED, Outcome.THROTTLED]
         assert not any(d.degraded for d in after)
         assert any("back" in r.message for r in caplog.records)
+    finally:
+        await state.close()
+
+
+async def test_concurrent_decisions_during_an_outage_all_get_the_policy(redis_server: RedisServer) -> None:
+    clock = ManualClock()
+    state = redis_state(redis_server, clock, FailMode.CLOSED)
+    check = Check(
+        (BucketRule("a", Tier.ACCOUNT, Rate(100.0, 100)),), QuotaRule("plan", "k", 100, QuotaPeriod.DAY)
+    )
+    try:
+        assert all(d.allowed for d in await asyncio.gather(*(state.limits.decide(check) for _ in range(20))))
+        redis_server.kill()
+        during = await asyncio.gather(*(state.limits.decide(check) for _ in range(20)))
+        assert {d.outcome for d in during} == {Outcome.UNAVAILABLE}
+        redis_server.start()
+        clock.advance(1.0)
+        after = await asyncio.gather(*(state.limits.decide(check) for _ in range(20)))
+        assert [d.quota_remaining for d in after if d.allowed] == list(range(99, 79, -1))
     finally:
         await state.close()
 
