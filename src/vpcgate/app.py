@@ -19,7 +19,10 @@ Network modes:
 
 Errors::
 
-    VpcgateError (TemplateError, DeployError, NetworkError...)    what a person must fix
+    VpcgateError                   what a person must fix
+    ├── ConfigError                the port cannot be listened on
+    ├── TemplateError              (deploy, stage compilation) a template is wrong
+    └── DeployError, NetworkError  a resource could not be brought up (namespaces mode)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from vpcgate.deploy.stacks import Stack, deploy_stacks
+from vpcgate.errors import ConfigError
 from vpcgate.functions.invoke_api import InvokeApi
 from vpcgate.functions.model import FunctionSpec, PermissionSpec
 from vpcgate.functions.service import FunctionService, ServiceConfig
@@ -113,6 +117,14 @@ class App:
 
     # -- lifecycle
     async def start(self) -> None:
+        """Start everything in order; if any part fails, what was started is stopped again."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         specs: list[FunctionSpec] = _models(self.stacks, FunctionSpec)
         launcher_for = None
         if self.config.network_mode == NAMESPACES_MODE:
@@ -132,8 +144,13 @@ class App:
         self.functions.start_reaper()
         self.invoke_api = InvokeApi(self.functions)
         self.registry.swap(self.compile_stages())
-        self._server = HttpServer(self._handle)
-        await self._server.serve(self.config.host, self.config.port)
+        server = HttpServer(self._handle)
+        try:
+            await server.serve(self.config.host, self.config.port)
+        except OSError as error:
+            where = f"{self.config.host}:{self.config.port}"
+            raise ConfigError(f"cannot listen on {where}: {error.strerror or error}") from None
+        self._server = server
 
     def compile_stages(self) -> list[CompiledStage]:
         """Every stage of every API, compiled against the running services."""

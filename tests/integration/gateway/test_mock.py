@@ -7,7 +7,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.integration.gateway.conftest import FIXTURES, running
+from vpcgate.app import App, AppConfig
+from vpcgate.errors import ConfigError
 
 
 async def test_mock_methods(tmp_path: Path) -> None:
@@ -58,3 +62,13 @@ async def test_mock_methods(tmp_path: Path) -> None:
         assert by_path.status == 200
         no_stage = await gw.call("GET", "/prod/hello")
         assert (no_stage.status, no_stage.body) == (403, b'{"message":"Forbidden"}')
+
+
+async def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    async with running([FIXTURES / "mock.yaml"], tmp_path) as first:
+        port = first.app.address[1]
+        config = AppConfig(templates=(FIXTURES / "mock.yaml",), port=port, state_dir=tmp_path / "second")
+        second = App.deploy(config)
+        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
+            await second.start()
+        assert (await first.call("GET", "/dev/hello")).status == 200
