@@ -133,3 +133,33 @@ async def test_a_second_run_leaves_a_live_run_alone(lab: Lab) -> None:
     finally:
         await second.stop()
     assert await _objects(lab.network.marker) == before
+
+
+CRASH = """
+import asyncio, ipaddress
+from vpcgate.network.enforce.namespaces import NamespaceNetwork
+from vpcgate.network.model import Subnet, Vpc
+from vpcgate.network.policy import Topology
+N4 = ipaddress.IPv4Network
+async def main():
+    topo = Topology.build(
+        vpcs=[Vpc("V", "vpc-c", N4("10.221.0.0/16"))],
+        subnets=[Subnet("S", "subnet-c", "vpc-c", N4("10.221.1.0/24"), "az")],
+    )
+    net = NamespaceNetwork(topo)
+    await net.start()
+    print(net.marker, flush=True)
+    raise RuntimeError("a bug that forgets stop()")
+asyncio.run(main())
+"""
+
+
+async def test_an_unhandled_error_still_cleans_up_at_exit() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", CRASH, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 1
+    marker = out.decode().strip()
+    assert len(marker) == 6
+    assert await _objects(marker) == []

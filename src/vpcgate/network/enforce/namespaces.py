@@ -24,10 +24,14 @@ Errors::
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import ipaddress
 import logging
 import os
+import signal
 import socket
+import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +148,7 @@ class NamespaceNetwork:
             raise NetworkError("namespace mode needs root (try --network-mode userns or guard)")
         await runs.collect_leftovers()
         self._lock = runs.RunLock.acquire()
+        atexit.register(self._stop_at_exit)
         try:
             await self._build()
         except BaseException:
@@ -169,12 +174,40 @@ class NamespaceNetwork:
                 [f"route del unreachable {d} proto {runs.ROUTE_PROTO} metric {metric}" for d in self._routes]
             )
         finally:
-            self._vpc_ns.clear()
-            self._endpoint_ns.clear()
-            self._routes.clear()
-            if self._lock is not None:
-                self._lock.release()
-                self._lock = None
+            self._forget()
+
+    def _forget(self) -> None:
+        self._vpc_ns.clear()
+        self._endpoint_ns.clear()
+        self._routes.clear()
+        atexit.unregister(self._stop_at_exit)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _stop_at_exit(self) -> None:
+        """Last resort when the interpreter exits without ``stop()`` (an unhandled error, say)."""
+        metric = self._lock.metric if self._lock else 0
+        for name in self.namespaces():
+            pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, check=False)
+            for pid in pids.stdout.split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+            subprocess.run(["ip", "netns", "delete", name], capture_output=True, check=False)
+        for dst in self._routes:
+            argv = [
+                "ip",
+                "route",
+                "del",
+                "unreachable",
+                dst,
+                "proto",
+                str(runs.ROUTE_PROTO),
+                "metric",
+                str(metric),
+            ]
+            subprocess.run(argv, capture_output=True, check=False)
+        self._forget()
 
     # -- function ENIs -------------------------------------------------------------------------
 
