@@ -158,6 +158,13 @@ def _nft_rows(net: NamespaceNetwork) -> list[tuple[str, str]]:
             samples.append((time.perf_counter() - t0) * 1000)
         name = f"replace a VPC ruleset via {label} (median of 20; kernel commit dominates)"
         rows.append((name, f"{statistics.median(samples):.2f} ms"))
+        reads = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            nft.run("list tables", vpc_ns)
+            reads.append((time.perf_counter() - t0) * 1000)
+        read_ms = statistics.median(reads)
+        rows.append((f"read-only `list tables` via {label} (median of 20)", f"{read_ms:.2f} ms"))
     return rows
 
 
