@@ -48,7 +48,7 @@ def _checks() -> tuple[Check, Check]:
         "plan1", "gold", api_stages=(api_stage,), quota=Quota(10**9, QuotaPeriod.DAY), throttle=throttle
     )
     key = ApiKey("key1", "bench", "bench-key-value", enabled=True)
-    index = PlanIndex.build([key], [plan], [UsagePlanKey("upk1", "key1", "plan1")])
+    index = PlanIndex.build([key], [plan], [UsagePlanKey("upk1", "key1", "plan1")], created=0.0)
     limits = MethodLimits("api1", stage, "/", "GET", account=HIGH)
     return limits.check(index.grant("bench-key-value", "api1", "prod")), limits.check(None)
 

@@ -57,8 +57,10 @@ class PlanIndex:
         usage_plans: Iterable[UsagePlan],
         usage_plan_keys: Iterable[UsagePlanKey],
         *,
-        created: float = 0.0,
+        created: float,
     ) -> PlanIndex:
+        """``created``: when the plans were created (epoch seconds: the deployment's first ``up``,
+        persisted across restarts if possible); a quota's offset applies in the period holding it."""
         keys = {k.id: k for k in api_keys}
         plans = {p.id: p for p in usage_plans}
         grants: dict[tuple[str, str, str], KeyGrant] = {}

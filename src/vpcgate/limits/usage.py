@@ -12,7 +12,7 @@ does not say).
 ::
 
     VpcgateError
-    ├── ConfigError             end date before start date
+    ├── ConfigError             end date before start date; unknown plan or key
     └── StoreUnavailableError   the store could not be read
 """
 
@@ -26,10 +26,11 @@ from typing import Any
 from vpcgate.errors import ConfigError
 from vpcgate.limits import periods
 from vpcgate.limits.model import QuotaRule
+from vpcgate.limits.plans import PlanIndex
 from vpcgate.limits.store import LimitStore
 from vpcgate.spec.model import UsagePlan
 
-__all__ = ["UsageReport", "usage_report"]
+__all__ = ["UsageReport", "usage", "usage_report"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,21 @@ async def usage_report(
         pairs = _pairs(plan, key_id, wanted, counts, created)
         items[key_id] = tuple(pairs[(start - first).days :])
     return UsageReport(plan.id, start, end, items)
+
+
+async def usage(
+    index: PlanIndex, store: LimitStore, plan_id: str, start: date, end: date, key_id: str | None = None
+) -> UsageReport:
+    """GetUsage: the usage of every key of ``plan_id`` (or only ``key_id``) from ``start`` to ``end``."""
+    plan = index.plan(plan_id)
+    if plan is None:
+        raise ConfigError(f"usage: no usage plan {plan_id!r}")
+    key_ids = [k.id for k in index.plan_keys(plan_id)]
+    if key_id is not None:
+        if key_id not in key_ids:
+            raise ConfigError(f"usage: API key {key_id!r} is not in usage plan {plan_id!r}")
+        key_ids = [key_id]
+    return await usage_report(store, plan, key_ids, start, end, created=index.created)
 
 
 def _first_counted_day(plan: UsagePlan, start: date, created: float) -> date:

@@ -13,7 +13,7 @@ PLAN = UsagePlan("p1", "gold", api_stages=(UsagePlanStage("api1", "prod"), Usage
 
 def index(*keys: ApiKey, plans: tuple[UsagePlan, ...] = (PLAN,)) -> PlanIndex:
     links = [UsagePlanKey(f"u-{k.id}-{p.id}", k.id, p.id) for k in keys for p in plans]
-    return PlanIndex.build(keys, plans, links)
+    return PlanIndex.build(keys, plans, links, created=0.0)
 
 
 def test_an_enabled_key_in_a_plan_for_the_stage_is_granted() -> None:
@@ -44,7 +44,7 @@ def test_a_disabled_key_is_not_granted() -> None:
 
 
 def test_a_key_in_no_plan_is_not_granted() -> None:
-    built = PlanIndex.build([ApiKey("k1", "a", "value-1", enabled=True)], [PLAN], [])
+    built = PlanIndex.build([ApiKey("k1", "a", "value-1", enabled=True)], [PLAN], [], created=0.0)
     assert built.grant("value-1", "api1", "prod") is None
     assert built.plan_keys("p1") == ()
 
@@ -69,6 +69,6 @@ def test_one_key_in_two_plans_for_different_stages_is_fine() -> None:
 
 def test_a_link_to_an_unknown_key_or_plan_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="no API key 'nope'"):
-        PlanIndex.build([], [PLAN], [UsagePlanKey("u", "nope", "p1")])
+        PlanIndex.build([], [PLAN], [UsagePlanKey("u", "nope", "p1")], created=0.0)
     with pytest.raises(ConfigError, match="no usage plan 'nope'"):
-        PlanIndex.build([ApiKey("k1", "a", "v")], [PLAN], [UsagePlanKey("u", "k1", "nope")])
+        PlanIndex.build([ApiKey("k1", "a", "v")], [PLAN], [UsagePlanKey("u", "k1", "nope")], created=0.0)

@@ -31,7 +31,7 @@ def grant(
     api_stage = UsagePlanStage("api1", "prod", throttle=frozen(method_throttles or {}))
     plan = UsagePlan("plan1", "gold", api_stages=(api_stage,), throttle=plan_throttle)
     key = ApiKey("key1", "k", "secret-value", enabled=True)
-    index = PlanIndex.build([key], [plan], [UsagePlanKey("upk", "key1", "plan1")])
+    index = PlanIndex.build([key], [plan], [UsagePlanKey("upk", "key1", "plan1")], created=0.0)
     found = index.grant("secret-value", "api1", "prod")
     assert found is not None
     return found
@@ -109,7 +109,7 @@ def test_plan_buckets_are_per_api_key() -> None:
     plan = UsagePlan("plan1", "gold", api_stages=(api_stage,), throttle=Throttle(0.0, 1))
     keys = [ApiKey("k1", "a", "v1", enabled=True), ApiKey("k2", "b", "v2", enabled=True)]
     links = [UsagePlanKey("u1", "k1", "plan1"), UsagePlanKey("u2", "k2", "plan1")]
-    index = PlanIndex.build(keys, [plan], links)
+    index = PlanIndex.build(keys, [plan], links, created=0.0)
     limits = MethodLimits("api1", stage(), "/a", "GET", account=None)
     store = MemoryStore(ManualClock())
     one, two = index.grant("v1", "api1", "prod"), index.grant("v2", "api1", "prod")

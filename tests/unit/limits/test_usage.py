@@ -10,8 +10,9 @@ from vpcgate.errors import ConfigError
 from vpcgate.limits.clock import ManualClock
 from vpcgate.limits.memory import MemoryStore
 from vpcgate.limits.model import Check, QuotaRule
-from vpcgate.limits.usage import usage_report
-from vpcgate.spec.model import Quota, QuotaPeriod, UsagePlan
+from vpcgate.limits.plans import PlanIndex
+from vpcgate.limits.usage import usage, usage_report
+from vpcgate.spec.model import ApiKey, Quota, QuotaPeriod, UsagePlan, UsagePlanKey
 
 PLAN = UsagePlan("plan1", "gold", quota=Quota(10, QuotaPeriod.WEEK))
 
@@ -87,3 +88,29 @@ async def test_a_plan_without_quota_reports_zero_remaining() -> None:
 async def test_end_before_start_is_refused() -> None:
     with pytest.raises(ConfigError, match="before start date"):
         await usage_report(MemoryStore(ManualClock()), PLAN, ["k"], date(2026, 1, 2), date(2026, 1, 1))
+
+
+def index_of(plan: UsagePlan) -> PlanIndex:
+    keys = [ApiKey("k1", "a", "v1", enabled=True), ApiKey("k2", "b", "v2", enabled=False)]
+    links = [UsagePlanKey("u1", "k1", plan.id), UsagePlanKey("u2", "k2", plan.id)]
+    return PlanIndex.build(keys, [plan], links, created=0.0)
+
+
+async def test_usage_lists_every_key_of_the_plan_or_one() -> None:
+    store = MemoryStore(ManualClock(wall=at("2026-01-01T10:00:00")))
+    spend(store, "k1", 2)
+    index = index_of(PLAN)
+    day = date(2026, 1, 1)
+    every = await usage(index, store, "plan1", day, day)
+    assert every.items == {"k1": ((2, 8),), "k2": ((0, 10),)}
+    one = await usage(index, store, "plan1", day, day, key_id="k2")
+    assert one.items == {"k2": ((0, 10),)}
+
+
+async def test_usage_of_an_unknown_plan_or_key_is_refused() -> None:
+    store = MemoryStore(ManualClock())
+    day = date(2026, 1, 1)
+    with pytest.raises(ConfigError, match="no usage plan 'nope'"):
+        await usage(index_of(PLAN), store, "nope", day, day)
+    with pytest.raises(ConfigError, match="API key 'k9' is not in usage plan 'plan1'"):
+        await usage(index_of(PLAN), store, "plan1", day, day, key_id="k9")
