@@ -41,7 +41,9 @@ class OutputCapture:
             except OSError:
                 chunk = b""
             if not chunk:
-                self.close()
+                self._open = False
+                self._loop.remove_reader(self._fd)
+                os.close(self._fd)
                 return
             self._buffer += chunk
             if len(self._buffer) > MAX_KEPT:
@@ -55,6 +57,9 @@ class OutputCapture:
         return text
 
     def close(self) -> None:
+        """Read what is left, then close the pipe; what was read stays available to ``take``."""
+        if self._open:
+            self._drain()
         if self._open:
             self._open = False
             self._loop.remove_reader(self._fd)

@@ -117,7 +117,7 @@ class Pool:
         """Run ``request`` on a warm worker, starting one if none is idle; throttles beyond the limit."""
         self._reserve()
         try:
-            started = await self._acquire()
+            started = await self._acquire(request.request_id)
             if started.worker is None:
                 return self._failed_start(request, started)
             worker = started.worker
@@ -127,12 +127,12 @@ class Pool:
         finally:
             self._unreserve()
 
-    async def _acquire(self) -> _Started:
+    async def _acquire(self, request_id: str) -> _Started:
         while self._idle:
             worker = self._idle.pop()
             if worker.state is WorkerState.IDLE:
                 return _Started(worker)
-        return await self._start_worker()
+        return await self._start_worker(request_id)
 
     def _release(self, worker: Worker) -> None:
         if worker.state is not WorkerState.IDLE:
@@ -143,16 +143,16 @@ class Pool:
         worker.last_used = self._clock()
         self._idle.append(worker)
 
-    async def _start_worker(self) -> _Started:
+    async def _start_worker(self, request_id: str) -> _Started:
         worker = self._new_worker()
         self._workers.add(worker)
         try:
             init_error, output = await worker.start(INIT_TIMEOUT_SECONDS)
         except WorkerGone as gone:
             how, output = gone.args[0], gone.args[1] if len(gone.args) > 1 else ""
-            return _Started(None, output, _exit_document("", how, init=True))
+            return _Started(None, output, _exit_document(request_id, how))
         except OSError as error:
-            return _Started(None, "", _entrypoint_document(self.fn, error))
+            return _Started(None, "", _entrypoint_document(self.fn, request_id, error))
         if init_error is not None:
             return _Started(None, output, init_error.body)
         return _Started(worker, output)
@@ -277,7 +277,7 @@ def _too_large() -> bytes:
     )
 
 
-def _exit_document(request_id: str, how: str, *, init: bool = False) -> bytes:
+def _exit_document(request_id: str, how: str) -> bytes:
     prefix = f"RequestId: {request_id} " if request_id else ""
     if how == "timeout":
         return _dump(
@@ -288,9 +288,11 @@ def _exit_document(request_id: str, how: str, *, init: bool = False) -> bytes:
     )
 
 
-def _entrypoint_document(fn: FunctionVersion, error: OSError) -> bytes:
+def _entrypoint_document(fn: FunctionVersion, request_id: str, error: OSError) -> bytes:
     if fn.runtime.family is Family.PROVIDED:
-        message = f"Error: Couldn't find valid bootstrap(s): [{fn.code_dir / 'bootstrap'}]"
+        message = (
+            f"RequestId: {request_id} Error: Couldn't find valid bootstrap(s): [{fn.code_dir / 'bootstrap'}]"
+        )
         return _dump({"errorType": "Runtime.InvalidEntrypoint", "errorMessage": message})
     raise ServiceException(f"cannot start a {fn.runtime.id} worker: {error.strerror or error}")
 

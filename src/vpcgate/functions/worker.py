@@ -239,8 +239,7 @@ class Worker:
             self._exited.set_result(code)
         await self._channel.close()
         if self._capture is not None:
-            self._capture.take()
-            self._capture.close()
+            self._capture.close()  # keeps what it read: the invocation or start in progress takes it
         if self._memory is not None:
             self._memory.close()
         if self._on_exit is not None:

@@ -231,3 +231,20 @@ async def test_remove_stops_the_workers(service: FunctionService) -> None:
     assert not _pid_alive(pid)
     with pytest.raises(ResourceNotFoundException):
         await service.invoke("gone", b"{}")
+
+
+async def test_what_a_dying_worker_printed_is_in_the_log(service: FunctionService) -> None:
+    source = "import os, sys\ndef handler(e, c):\n    print('last words', flush=True)\n    os._exit(5)\n"
+    service.deploy(make_spec("dying", "python3.11", source))
+    result = await service.invoke("dying", b"{}")
+    assert "last words" in result.log
+    assert "Runtime exited with error: exit status 5\nRuntime.ExitError" in result.log
+    service.deploy(
+        make_spec("initdeath", "python3.11", "import os\nprint('init words', flush=True)\nos._exit(4)\n")
+    )
+    result = await service.invoke("initdeath", b"{}")
+    assert "init words" in result.log
+    assert json.loads(result.payload) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 4",
+    }
