@@ -83,16 +83,21 @@ class _AirspeedUtil:
         return json.loads(text)
 
 
-def _median_us(function: Callable[[], object], rounds: int = 15, number: int = 200) -> float:
+def _medians_us(
+    first: Callable[[], object], second: Callable[[], object], rounds: int = 21, number: int = 200
+) -> tuple[float, float]:
+    """Median µs per call of two functions, measured in alternating rounds (same machine noise)."""
     for _ in range(number):
-        function()
-    samples = []
+        first()
+        second()
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(number):
-            function()
-        samples.append((time.perf_counter() - start) / number * 1e6)
-    return statistics.median(samples)
+        for function, into in ((first, samples[0]), (second, samples[1])):
+            start = time.perf_counter()
+            for _ in range(number):
+                function()
+            into.append((time.perf_counter() - start) / number * 1e6)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def run() -> list[tuple[str, str]]:
@@ -115,17 +120,19 @@ def run() -> list[tuple[str, str]]:
     }
     json.loads(theirs.merge(dict(namespace)))
 
-    ours_us = _median_us(lambda: render_request(ours, data))
-    theirs_us = _median_us(lambda: theirs.merge(dict(namespace)))
+    ours_us, theirs_us = _medians_us(
+        lambda: render_request(ours, data), lambda: theirs.merge(dict(namespace))
+    )
 
     error_template = parse_template(error_source)
     message = json.dumps({"status": 403, "bodyJson": '{"error":"Random error"}', "headers": {}})
     error_data = MappingInput(body=json.dumps({"errorMessage": message}))
     assert render_response(error_template, error_data).body == '{"error":"Random error"}'
-    error_us = _median_us(lambda: render_response(error_template, error_data))
     their_error = airspeed.Template(error_source)
     error_namespace = {"input": _AirspeedInput(error_data.body, {}), "util": _AirspeedUtil()}  # type: ignore[arg-type]
-    their_error_us = _median_us(lambda: their_error.merge(dict(error_namespace)))
+    error_us, their_error_us = _medians_us(
+        lambda: render_response(error_template, error_data), lambda: their_error.merge(dict(error_namespace))
+    )
     return [
         ("seed request template, 3 query + 8 headers: vpcgate median", f"{ours_us:.1f} µs (target ≤ 30)"),
         ("seed request template: airspeed median (same run)", f"{theirs_us:.1f} µs"),

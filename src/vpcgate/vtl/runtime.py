@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from vpcgate.vtl.errors import VtlLimitError
-from vpcgate.vtl.values import VtlObject, java_equals, java_str
+from vpcgate.vtl.values import JsonList, VtlObject, java_equals, java_str
 
 MAX_FOREACH = 1000
 MAX_ITERATIONS = 100_000
@@ -81,7 +81,7 @@ def truth(value: object) -> bool:
 def iterate(value: object) -> list[Any] | None:
     """What ``#foreach`` walks: a List, a Map's values, an object's own items; else nothing."""
     kind = type(value)
-    if kind is list:
+    if kind is list or kind is JsonList:
         return value  # type: ignore[return-value]
     if kind is dict:
         return list(value.values())  # type: ignore[attr-defined]

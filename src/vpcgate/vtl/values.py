@@ -20,6 +20,7 @@ Velocity's ``MethodInvocationException``.
 from __future__ import annotations
 
 import decimal
+import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -63,6 +64,34 @@ class VtlObject:
 
     def vtl_iter(self) -> list[object] | None:
         return None
+
+
+class JsonList(list[object]):
+    """A JSON array from a parsed payload (``$input.path``, ``$util.parseJson``).
+
+    API Gateway's JSON library (JSONPath for Java over json-smart) gives arrays whose
+    ``toString()`` is compact JSON, unlike a Java List: ``$input.path('$')`` of
+    ``{"a":1,"b":[{"c":5}]}`` prints ``{a=1, b=[{"c":5}]}`` (recorded against AWS by LocalStack's
+    API Gateway tests). Objects stay Maps and print as ``{k=v}``.
+    """
+
+    __slots__ = ()
+
+
+def json_text(value: object) -> str:
+    """Compact JSON, as json-smart writes it (non-ASCII kept)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=java_str)
+
+
+def from_json(value: object) -> object:
+    """Mark every JSON array in a parsed document as a :class:`JsonList` (in place for objects)."""
+    if type(value) is list:
+        return JsonList(from_json(item) for item in value)
+    if type(value) is dict:
+        for key, item in value.items():
+            if type(item) is list or type(item) is dict:
+                value[key] = from_json(item)
+    return value
 
 
 class Entry(VtlObject):
@@ -132,6 +161,8 @@ def java_str(value: object) -> str:
         return java_double(value)  # type: ignore[arg-type]
     if kind is list or kind is tuple:
         return "[" + ", ".join([java_str(item) for item in value]) + "]"  # type: ignore[attr-defined]
+    if kind is JsonList:
+        return json_text(value)
     if kind is dict:
         return (
             "{"
@@ -161,7 +192,7 @@ def java_equals(left: object, right: object) -> bool:
     rnum = rkind is int or rkind is float
     if lnum and rnum:
         return left == right
-    if lkind is rkind or (lkind in (list, tuple) and rkind in (list, tuple)):
+    if lkind is rkind or (isinstance(left, (list, tuple)) and isinstance(right, (list, tuple))):
         return _deep_equals(left, right)
     return java_str(left) == java_str(right)
 
@@ -557,6 +588,7 @@ def _wrap_int(value: int) -> int:
 _METHODS: dict[type, dict[str, Callable[[Any, tuple[object, ...]], object]]] = {
     str: STRING_METHODS,
     list: LIST_METHODS,
+    JsonList: LIST_METHODS,
     dict: MAP_METHODS,
     int: NUMBER_METHODS,
     float: NUMBER_METHODS,
@@ -591,7 +623,7 @@ def get_property(obj: object, name: str) -> object:
         return None
     if isinstance(obj, VtlObject):
         return obj.vtl_get(name)
-    if name == "empty" and kind in (str, list):
+    if name == "empty" and kind in (str, list, JsonList):
         return not obj
     return None
 
@@ -601,7 +633,7 @@ def get_index(obj: object, key: object) -> object:
     kind = type(obj)
     if kind is dict:
         return obj.get(key)  # type: ignore[attr-defined]
-    if kind is list:
+    if kind is list or kind is JsonList:
         if type(key) is not int:
             return None
         items: list[object] = obj  # type: ignore[assignment]
@@ -631,7 +663,7 @@ def set_index(obj: object, key: object, value: object) -> None:
         obj[key] = value
     elif isinstance(obj, VtlObject):
         obj.vtl_set(java_str(key), value)
-    elif type(obj) is list and type(key) is int:
+    elif isinstance(obj, list) and type(key) is int:
         items: list[object] = obj
         index = key + len(items) if key < 0 else key
         if not 0 <= index < len(items):

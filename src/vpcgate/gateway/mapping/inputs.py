@@ -27,7 +27,7 @@ from typing import Any
 
 from vpcgate.gateway.mapping.jsonpath import MISSING, JsonPathError, evaluate
 from vpcgate.vtl import VtlObject, VtlRenderError
-from vpcgate.vtl.values import NoMatch
+from vpcgate.vtl.values import NoMatch, from_json
 
 __all__ = ["Input", "MappingInput"]
 
@@ -68,7 +68,7 @@ class Input(VtlObject):
     def document(self) -> Any:
         if self._document is MISSING:
             try:
-                self._document = json.loads(self.body)
+                self._document = from_json(json.loads(self.body))
             except (ValueError, RecursionError):
                 self._document = self.body
         return self._document

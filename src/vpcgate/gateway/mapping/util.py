@@ -23,7 +23,7 @@ from collections.abc import Callable
 from urllib.parse import quote_plus, unquote_plus
 
 from vpcgate.vtl import VtlObject, VtlRenderError
-from vpcgate.vtl.values import NoMatch, java_str
+from vpcgate.vtl.values import NoMatch, from_json, java_str
 
 __all__ = ["UTIL", "Util", "escape_javascript", "parse_json"]
 
@@ -53,7 +53,7 @@ def escape_javascript(text: str) -> str:
 
 def parse_json(text: str) -> object:
     try:
-        return json.loads(text)
+        return from_json(json.loads(text))
     except (ValueError, RecursionError) as exc:
         raise VtlRenderError(f"$util.parseJson: invalid JSON: {exc}") from None
 
