@@ -90,7 +90,6 @@ class _Parser:
         self.macros = macros
         self.origin = origin
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", src)]
-        self.loop_depth = 0
         self.if_prefix = ""
 
     # ---- positions and errors ------------------------------------------------------------------
@@ -413,9 +412,7 @@ class _Parser:
         iterable = self.expression()
         self.close_paren("foreach")
         self.eat_newline()
-        self.loop_depth += 1
         body, term, _data, _term_pos = self.block()
-        self.loop_depth -= 1
         if term != "end":
             raise self.error("#foreach without a matching #end" if term is None else f"#{term} here", start)
         nodes.append(ForeachDirective(var.name, iterable, body))

@@ -117,7 +117,7 @@ def _ours(source: str) -> str:
     return parse_template(source).render(dict(VARIABLES))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(block())
 def test_agrees_with_airspeed(source: str) -> None:
     assert _ours(source) == _airspeed(source)
