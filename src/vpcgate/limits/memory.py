@@ -75,11 +75,11 @@ class MemoryAuthorizerCache:
             return None
         return entry[1]
 
-    async def put(self, key: str, value: bytes, ttl: float) -> None:
-        if ttl <= 0:
+    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        if ttl_seconds <= 0:
             return
         self._entries.pop(key, None)
-        self._entries[key] = (self._clock.monotonic() + ttl, value)
+        self._entries[key] = (self._clock.monotonic() + ttl_seconds, value)
         while len(self._entries) > self._max:
             del self._entries[next(iter(self._entries))]
 

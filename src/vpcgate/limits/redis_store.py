@@ -244,13 +244,13 @@ class RedisAuthorizerCache:
         expires, _, value = stored.partition(b"|")
         return value if float(expires) > self._clock.wall() else None
 
-    async def put(self, key: str, value: bytes, ttl: float) -> None:
-        if ttl <= 0:
+    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        if ttl_seconds <= 0:
             return
-        expires = repr(self._clock.wall() + ttl).encode()
+        expires = repr(self._clock.wall() + ttl_seconds).encode()
         try:
             await self._client.set(
-                self._prefix + key, expires + b"|" + value, px=math.ceil(ttl * 1000) + 1000
+                self._prefix + key, expires + b"|" + value, px=math.ceil(ttl_seconds * 1000) + 1000
             )
         except (RedisError, OSError) as exc:
             self._failed(exc)

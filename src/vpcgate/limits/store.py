@@ -40,12 +40,15 @@ class LimitStore(Protocol):
 
 
 class AuthorizerCache(Protocol):
+    """The shape of :class:`vpcgate.gateway.authorizers.cache.CacheStore` (plus ``close``), so the
+    authorizer cache can keep its entries here, in memory or in Redis."""
+
     async def get(self, key: str) -> bytes | None:
         """The cached value, or ``None`` when absent, expired or the store is unreachable."""
         ...
 
-    async def put(self, key: str, value: bytes, ttl: float) -> None:
-        """Keep ``value`` for ``ttl`` seconds (``ttl <= 0``: do not cache, as AWS's TTL 0)."""
+    async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        """Keep ``value`` for ``ttl_seconds`` (``<= 0``: do not cache, as AWS's TTL 0)."""
         ...
 
     async def close(self) -> None: ...

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from vpcgate.gateway.authorizers.cache import AuthorizerCache
+from vpcgate.gateway.authorizers.output import parse_output
 from vpcgate.limits.clock import ManualClock
 from vpcgate.limits.guard import FailMode
 from vpcgate.limits.memory import MemoryStore
@@ -199,15 +201,41 @@ async def test_authorizer_cache_is_shared_and_expires_by_the_clock(redis_server:
     clock = ManualClock()
     one, two = redis_state(redis_server, clock), redis_state(redis_server, clock)
     try:
-        await one.authorizer_cache.put("tok|abc", b'{"principalId":"me"}', ttl=300)
-        await one.authorizer_cache.put("tok|off", b"x", ttl=0)
+        await one.authorizer_cache.put("tok|abc", b'{"principalId":"me"}', ttl_seconds=300)
+        await one.authorizer_cache.put("tok|off", b"x", ttl_seconds=0)
         assert await two.authorizer_cache.get("tok|abc") == b'{"principalId":"me"}'
         assert await two.authorizer_cache.get("tok|off") is None
         clock.advance(300)
         assert await two.authorizer_cache.get("tok|abc") is None
         redis_server.kill()
         assert await two.authorizer_cache.get("tok|abc") is None  # a miss, not an error
-        await two.authorizer_cache.put("tok|new", b"v", ttl=60)  # dropped, not an error
+        await two.authorizer_cache.put("tok|new", b"v", ttl_seconds=60)  # dropped, not an error
+    finally:
+        await one.close()
+        await two.close()
+
+
+async def test_the_gateways_authorizer_cache_runs_on_the_redis_store(redis_server: RedisServer) -> None:
+    clock = ManualClock()
+    one, two = redis_state(redis_server, clock), redis_state(redis_server, clock)
+    answer = parse_output(
+        {
+            "principalId": "user-1",
+            "policyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}],
+            },
+            "context": {"tier": "gold"},
+        }
+    )
+    try:
+        writer = AuthorizerCache(one.authorizer_cache, api_id="api1", authorizer_id="auth1", ttl_seconds=300)
+        reader = AuthorizerCache(two.authorizer_cache, api_id="api1", authorizer_id="auth1", ttl_seconds=300)
+        await writer.put(["token-1"], answer)
+        cached = await reader.get(["token-1"])
+        assert cached is not None and cached.to_json() == answer.to_json()
+        clock.advance(300)
+        assert await reader.get(["token-1"]) is None
     finally:
         await one.close()
         await two.close()

@@ -58,7 +58,7 @@ async def test_memory_is_the_default_state() -> None:
 async def test_memory_authorizer_cache_expires_by_the_clock() -> None:
     clock = ManualClock()
     cache = MemoryAuthorizerCache(clock)
-    await cache.put("token-abc", b'{"principalId":"u"}', ttl=300)
+    await cache.put("token-abc", b'{"principalId":"u"}', ttl_seconds=300)
     clock.advance(299.5)
     assert await cache.get("token-abc") == b'{"principalId":"u"}'
     clock.advance(0.5)
@@ -67,12 +67,12 @@ async def test_memory_authorizer_cache_expires_by_the_clock() -> None:
 
 async def test_ttl_zero_disables_caching() -> None:
     cache = MemoryAuthorizerCache(ManualClock())
-    await cache.put("k", b"v", ttl=0)
+    await cache.put("k", b"v", ttl_seconds=0)
     assert await cache.get("k") is None
 
 
 async def test_the_oldest_entries_go_first_beyond_the_bound() -> None:
     cache = MemoryAuthorizerCache(ManualClock(), max_entries=2)
     for key in ("a", "b", "c"):
-        await cache.put(key, key.encode(), ttl=60)
+        await cache.put(key, key.encode(), ttl_seconds=60)
     assert [await cache.get(k) for k in ("a", "b", "c")] == [None, b"b", b"c"]
