@@ -172,3 +172,13 @@ async def test_uncaught_exception_fails_the_invocation_and_replaces_the_worker(
     assert isinstance(error, dict) and (error["errorType"], error["errorMessage"]) == ("Error", "async boom")
     second, function_error = await invoke_json(service, "crash")
     assert function_error is None and second != first
+
+
+async def test_a_handler_that_never_calls_back_answers_null_when_the_loop_is_empty(
+    service: FunctionService,
+) -> None:
+    service.deploy(
+        make_spec("silent", "nodejs20.x", "exports.handler = (e, c, cb) => { setTimeout(() => {}, 50); };")
+    )
+    assert await invoke_json(service, "silent") == (None, None)
+    assert await invoke_json(service, "silent") == (None, None)

@@ -239,6 +239,10 @@ function invoke(handler, meta, body) {
         (value) => context.done(null, value),
         (err) => context.done(err === undefined || err === null ? runtimeError('UnhandledPromiseRejection', String(err)) : err),
       );
+    } else if (!finished && onEmpty === null) {
+      // A callback handler that never calls back: like AWS's runtime, answer null once the loop is empty.
+      input.unref();
+      onEmpty = () => finish.result(null);
     }
   } catch (e) {
     finish.error(e);
