@@ -6,7 +6,9 @@ starts): https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html
 - the script is written to a private run directory; a ``#!`` first line chooses the interpreter
   (the kernel reads it), else ``/bin/sh`` runs it;
 - working directory: the template's directory; environment: vpcgate's (plus what the caller adds);
-- it runs confined (``confine.py``): in the instance's namespace, as an unprivileged uid;
+- it runs confined (``confine.py``): in the instance's namespace, as an unprivileged uid (EC2 runs
+  user data as root: package installs and the like fail here; ports below 1024 may be bound, the
+  namespace allows it);
 - every line of its output goes to the log as ``<instance id>: <line>``;
 - a non-zero exit is reported (logged, and kept in ``returncode``), never fatal;
 - ``stop()`` signals the whole process group (SIGTERM, then SIGKILL after a grace period).

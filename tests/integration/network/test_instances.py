@@ -180,3 +180,11 @@ def _connect(host: str, port: int, timeout: float) -> None:
 
     with socket.create_connection((host, port), timeout=timeout):
         pass
+
+
+async def test_user_data_may_bind_a_port_below_1024(bench: Bench, workdir: Path, log_tap: LogTap) -> None:
+    bind = "import socket\ns = socket.socket(); s.bind(('0.0.0.0', 80)); print('bound 80')\n"
+    script = f"#!{world_python()}\n{bind}"
+    process = await bench.up(script, workdir)
+    assert await process.wait() == 0
+    await log_tap.wait_for("i-web: bound 80")

@@ -56,6 +56,9 @@ _VPC_SYSCTLS = {
 _ENDPOINT_SYSCTLS = {
     "net.ipv6.conf.all.disable_ipv6": "1",
     "net.ipv6.conf.default.disable_ipv6": "1",
+    # UserData runs as root on EC2 and services bind ports below 1024 (nginx on 80); here it runs as
+    # an unprivileged uid, so the interface's own namespace lets any uid bind any port
+    "net.ipv4.ip_unprivileged_port_start": "0",
 }
 
 
