@@ -14,6 +14,7 @@ but not where they start. vpcgate's choice, stated here once:
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 
 from vpcgate.spec.model import QuotaPeriod
@@ -37,7 +38,8 @@ def period_bounds(period: QuotaPeriod, t: float) -> tuple[float, float]:
 
 
 def _compute(period: QuotaPeriod, t: float) -> tuple[float, float]:
-    day = datetime.fromtimestamp(t, UTC).date()
+    # floor first: fromtimestamp rounds to the microsecond, which can carry 23:59:59.9999995 into tomorrow
+    day = datetime.fromtimestamp(math.floor(t), UTC).date()
     if period is QuotaPeriod.DAY:
         first, last = day, day + timedelta(days=1)
     elif period is QuotaPeriod.WEEK:
