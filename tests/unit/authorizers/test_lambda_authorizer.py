@@ -7,16 +7,12 @@ The authorizer function is AWS's blueprint idea in a few lines of Python: its to
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from vpcgate.functions.invocation import InvokeResult
-from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec
-from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.gateway.authorizers.arn import MethodArn, method_arn
 from vpcgate.gateway.authorizers.cache import MemoryCacheStore
 from vpcgate.gateway.authorizers.identity import IdentityInput
@@ -30,39 +26,6 @@ from vpcgate.gateway.authorizers.policy import Decision
 from vpcgate.gateway.errors import AuthorizerConfigurationError, UnauthorizedError
 from vpcgate.gateway.proxy_event import CallerIdentity, ProxyRequest
 from vpcgate.spec.model import Authorizer, AuthorizerType
-
-SOURCE = """
-import json
-CALLS = 0
-
-def policy(effect, resource):
-    return {"Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}]}
-
-def handler(event, context):
-    global CALLS
-    CALLS += 1
-    if event["type"] == "TOKEN":
-        token = event["authorizationToken"]
-    else:
-        token = event["headers"]["auth"]
-    arn = event["methodArn"]
-    if token == "unauthorized":
-        raise Exception("Unauthorized")
-    if token == "fail":
-        raise ValueError("database down")
-    if token == "nonsense":
-        return {"hello": "world"}
-    if token == "echo":
-        return {"principalId": "echo", "policyDocument": policy("Allow", arn),
-                "context": {"event": json.dumps(event)}}
-    effect = {"deny": "Deny"}.get(token, "Allow")
-    resource = arn if token == "this-method-only" else arn.rsplit("/", 2)[0] + "/*"
-    if token == "elsewhere":
-        resource = "arn:aws:execute-api:*:*:otherapi/*"
-    return {"principalId": "user-" + token, "policyDocument": policy(effect, resource),
-            "context": {"calls": CALLS, "admin": token == "admin"}, "usageIdentifierKey": "key-" + token}
-"""
 
 
 def arn(http_method: str = "GET", path: str = "/pets") -> MethodArn:
@@ -106,28 +69,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-async def invoke(tmp_path: Path) -> AsyncIterator[InvokeFunction]:
-    service = FunctionService(ServiceConfig(work_dir=tmp_path / "state"), log_sink=None)
-    code = FunctionCode(CodeKind.INLINE, inline_source=SOURCE)
-    service.deploy(
-        FunctionSpec(
-            logical_id="Auth",
-            name="auth",
-            arn="arn:aws:lambda:us-east-1:123456789012:function:auth",
-            runtime="python3.11",
-            handler="index.handler",
-            code=code,
-        )
-    )
-
-    async def call(payload: bytes) -> InvokeResult:
-        return await service.invoke("auth", payload)
-
-    yield call
-    await service.shutdown()
 
 
 TOKEN = Authorizer(
