@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import signal
+import time
 from datetime import UTC, date, datetime
 
 import pytest
@@ -239,3 +241,30 @@ async def test_the_gateways_authorizer_cache_runs_on_the_redis_store(redis_serve
     finally:
         await one.close()
         await two.close()
+
+
+async def test_a_hung_redis_times_out_to_the_policy_and_recovers(redis_server: RedisServer) -> None:
+    clock = ManualClock()
+    state = redis_state(redis_server, clock, FailMode.OPEN)
+    check = Check((BucketRule("p|plan|k", Tier.PLAN, Rate(0.0, 3)),))
+    process = redis_server.process
+    assert process is not None
+    try:
+        assert (await state.limits.decide(check)).allowed
+        process.send_signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            hung = await state.limits.decide(check)
+            waited = time.monotonic() - started
+        finally:
+            process.send_signal(signal.SIGCONT)
+        assert hung.allowed and hung.degraded
+        assert 0.4 < waited < 2.0  # the configured 0.5 s timeout, not forever
+        clock.advance(1.0)
+        after = [await state.limits.decide(check) for _ in range(3)]
+        # The hung call may or may not have been executed by Redis once it resumed.
+        allowed, throttled = Outcome.ALLOWED, Outcome.THROTTLED
+        assert [d.outcome for d in after] in ([allowed, allowed, throttled], [allowed, throttled, throttled])
+        assert not any(d.degraded for d in after)
+    finally:
+        await state.close()
