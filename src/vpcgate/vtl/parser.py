@@ -14,8 +14,8 @@ Velocity 1.7 rules kept here because they decide bytes of output:
   ``#define``, macro calls) swallows ``[ \\t]*`` plus one newline right after it, and leaves the
   indentation before it in the output. ``##`` comments swallow their newline.
 - String literals: ``"..."`` is interpolated (parsed as a template) when it holds ``$`` or ``#``;
-  ``'...'`` is literal. A doubled quote stands for one quote; backslashes stay as written except
-  ``\\uXXXX``.
+  ``'...'`` is literal. A doubled quote stands for one quote; a backslash-escaped quote does not
+  end the literal; backslashes stay as written except ``\\uXXXX``.
 - ``#macro`` registers when parsed: a call written before the definition is plain text, as in
   Velocity. A ``#word`` that is neither a directive nor a known macro is plain text.
 - ``#include``, ``#parse`` and ``#evaluate`` are refused: API Gateway has no resource loader and
@@ -633,13 +633,12 @@ class _Parser:
             end = src.find(quote, p)
             if end < 0:
                 raise self.error("unterminated string literal", start)
-            if quote == '"':
-                backslashes = 0
-                while src[end - 1 - backslashes] == "\\" and end - 1 - backslashes > start:
-                    backslashes += 1
-                if backslashes % 2:
-                    p = end + 1
-                    continue
+            backslashes = 0
+            while src[end - 1 - backslashes] == "\\" and end - 1 - backslashes > start:
+                backslashes += 1
+            if backslashes % 2:  # Velocity 1.7's string token: \" (or \') does not end it
+                p = end + 1
+                continue
             if src.startswith(quote, end + 1):
                 p = end + 2
                 continue
