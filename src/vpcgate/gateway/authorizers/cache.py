@@ -32,6 +32,7 @@ from vpcgate.gateway.authorizers.output import AuthorizerOutput, parse_output
 __all__ = ["AuthorizerCache", "CacheStore", "MemoryCacheStore", "cache_key"]
 
 KEY_PREFIX = "vpcgate:authz:"
+PARSED_MEMO = 1024
 
 
 class CacheStore(Protocol):
@@ -82,6 +83,7 @@ class AuthorizerCache:
         self._store = store
         self._prefix = (api_id, authorizer_id)
         self.ttl_seconds = ttl_seconds
+        self._parsed: OrderedDict[bytes, AuthorizerOutput] = OrderedDict()  # stored bytes → parsed answer
 
     def key(self, identity: Sequence[str]) -> str:
         return cache_key(*self._prefix, identity)
@@ -90,10 +92,22 @@ class AuthorizerCache:
         raw = await self._store.get(self.key(identity))
         if raw is None:
             return None
-        try:
-            return parse_output(json.loads(raw))
-        except Exception:  # a corrupt or foreign entry is a miss, never a failure
-            return None
+        output = self._parsed.get(raw)
+        if output is None:
+            try:
+                output = parse_output(json.loads(raw))
+            except Exception:  # a corrupt or foreign entry is a miss, never a failure
+                return None
+            self._remember(raw, output)
+        return output
 
     async def put(self, identity: Sequence[str], output: AuthorizerOutput) -> None:
-        await self._store.put(self.key(identity), output.to_json(), self.ttl_seconds)
+        raw = output.to_json()
+        self._remember(raw, output)
+        await self._store.put(self.key(identity), raw, self.ttl_seconds)
+
+    def _remember(self, raw: bytes, output: AuthorizerOutput) -> None:
+        """Parsing a policy per hit is most of a hit's cost: keep the last parses by their bytes."""
+        self._parsed[raw] = output
+        if len(self._parsed) > PARSED_MEMO:
+            self._parsed.popitem(last=False)
