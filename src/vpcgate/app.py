@@ -81,6 +81,16 @@ class InvokeUrl:
     urls: tuple[str, ...]
 
 
+def _deploy(config: AppConfig) -> list[Stack]:
+    return deploy_stacks(
+        list(config.templates),
+        list(config.overrides),
+        region=config.region,
+        account_id=config.account_id,
+        strict=config.strict,
+    )
+
+
 def _models(stacks: Sequence[Stack], kind: type[Any]) -> list[Any]:
     return [d.model for s in stacks for d in s.resources.values() if isinstance(d.model, kind)]
 
@@ -106,14 +116,35 @@ class App:
     @classmethod
     def deploy(cls, config: AppConfig) -> App:
         """Deploy the templates (no process starts here). Raises VpcgateError subclasses."""
-        stacks = deploy_stacks(
-            list(config.templates),
-            list(config.overrides),
-            region=config.region,
-            account_id=config.account_id,
-            strict=config.strict,
-        )
-        return cls(config, stacks)
+        return cls(config, _deploy(config))
+
+    async def reload(self) -> None:
+        """Redeploy the templates: functions get their new code (old workers drain), every stage is
+        rebuilt and swapped in at once; requests in flight finish on the old stages. Raises
+        VpcgateError (and changes nothing) when the templates are wrong. In namespaces mode the
+        network and instances are kept as they are."""
+        stacks = _deploy(self.config)
+        apis = assemble_apis([d for s in stacks for d in s.resources.values()])
+        old_stacks, old_apis = self.stacks, self.apis
+        self.stacks, self.apis = stacks, apis
+        try:
+            stages = self.compile_stages()
+        except BaseException:
+            self.stacks, self.apis = old_stacks, old_apis
+            raise
+        assert self.functions is not None
+        for spec in _models(stacks, FunctionSpec):
+            self.functions.deploy(spec)
+        self.registry.swap(stages)
+
+    def watched_paths(self) -> list[Path]:
+        """The templates and the function code on disk: what ``--watch`` looks at."""
+        paths = list(self.config.templates)
+        for spec in _models(self.stacks, FunctionSpec):
+            if spec.code.path is not None:
+                base = spec.template_dir or Path()
+                paths.append(base / spec.code.path)
+        return paths
 
     # -- lifecycle
     async def start(self) -> None:

@@ -9,7 +9,9 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.integration.gateway.conftest import FIXTURES
@@ -53,3 +55,61 @@ def test_up_prints_urls_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _get(url: str) -> bytes:
+    request = urllib.request.Request(url, headers={"Accept": "text/plain"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body: bytes = response.read()
+        return body
+
+
+def test_watch_redeploys_a_changed_template_and_keeps_serving_through_a_broken_one(tmp_path: Path) -> None:
+    template = tmp_path / "api.yaml"
+    template.write_text((FIXTURES / "mock.yaml").read_text())
+    argv = [
+        sys.executable,
+        "-c",
+        RUN_UP,
+        str(template),
+        "--port",
+        "0",
+        "--watch",
+        "--state-dir",
+        str(tmp_path / "s"),
+    ]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = ""
+        for line in process.stdout:
+            banner += line
+            if "serving on" in line:
+                break
+        url = re.search(r"(http://127\.0\.0\.1:\d+/dev/)\n", banner)
+        assert url is not None, banner
+        hello = url.group(1) + "hello"
+        assert _get(hello) == b"plain dev"
+        template.write_text(template.read_text().replace("plain $context.stage", "changed $context.stage"))
+        assert _eventually(lambda: _get(hello) == b"changed dev")
+        template.write_text("Resources: [not, a, mapping]\n")
+        assert process.stderr is not None
+        lines = [process.stderr.readline() for _ in range(2)]  # "redeployed", then the refusal
+        assert lines[0] == "redeployed\n"
+        assert lines[1].startswith("not redeployed: "), lines
+        assert _get(hello) == b"changed dev"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _eventually(check: Callable[[], bool], seconds: float = 8.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
