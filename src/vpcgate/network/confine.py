@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import resource
 import signal
 import stat
 from collections.abc import Callable
@@ -38,6 +39,8 @@ PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 DEFAULT_UID_BASE = 2_000_000_000
+LAMBDA_PROCESSES = 1024
+LAMBDA_FILES = 1024
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
@@ -81,10 +84,15 @@ class Confinement:
     # keep_ids: stay who we are (user-namespace mode: root of our user namespace, the only uid
     # mapped; guard mode: the user vpcgate runs as) and rely on capabilities and no_new_privs alone
     keep_ids: bool = False
+    # Lambda's per-environment quotas: 1,024 processes/threads and 1,024 file descriptors
+    # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+    lambda_limits: bool = False
 
     @classmethod
-    def as_ourselves(cls, netns: Path | None = None) -> Confinement:
-        return cls(uid=os.geteuid(), gid=os.getegid(), netns=netns, keep_ids=True)
+    def as_ourselves(cls, netns: Path | None = None, *, lambda_limits: bool = False) -> Confinement:
+        return cls(
+            uid=os.geteuid(), gid=os.getegid(), netns=netns, keep_ids=True, lambda_limits=lambda_limits
+        )
 
     def __post_init__(self) -> None:
         if not self.keep_ids and (self.uid == 0 or self.gid == 0):
@@ -95,12 +103,16 @@ class Confinement:
     def preexec(self) -> Callable[[], None]:
         """A ``preexec_fn`` for subprocess / asyncio.create_subprocess_exec (needs root in the parent)."""
         uid, gid, path, last_cap, keep = self.uid, self.gid, self.netns, last_capability(), self.keep_ids
+        limits = self.lambda_limits
 
         def enter() -> None:
             if path is not None:
                 fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
                 netns.setns_fd(fd)
                 os.close(fd)
+            if limits:
+                resource.setrlimit(resource.RLIMIT_NPROC, (LAMBDA_PROCESSES, LAMBDA_PROCESSES))
+                resource.setrlimit(resource.RLIMIT_NOFILE, (LAMBDA_FILES, LAMBDA_FILES))
             for cap in range(last_cap + 1):
                 _prctl(PR_CAPBSET_DROP, cap)
             if not keep:  # (in a user namespace, setgroups is denied and only uid 0 exists)
@@ -126,7 +138,8 @@ class Confinement:
             "--",
         ]
         enter = ["ip", "netns", "exec", self.netns.name] if self.netns is not None else []
-        return [*enter, *drop, *argv]
+        limit = ["prlimit", f"--nproc={LAMBDA_PROCESSES}", f"--nofile={LAMBDA_FILES}", "--"]
+        return [*enter, *(limit if self.lambda_limits else []), *drop, *argv]
 
 
 class UidAllocator:
@@ -149,8 +162,10 @@ class UidAllocator:
             self._given[key] = self._base + len(self._given)
         return self._given[key]
 
-    def confinement(self, key: str, netns_path: Path | None = None) -> Confinement:
+    def confinement(
+        self, key: str, netns_path: Path | None = None, *, lambda_limits: bool = False
+    ) -> Confinement:
         if self._keep_ids:
-            return Confinement.as_ourselves(netns_path)
+            return Confinement.as_ourselves(netns_path, lambda_limits=lambda_limits)
         uid = self.uid_for(key)
-        return Confinement(uid=uid, gid=uid, netns=netns_path)
+        return Confinement(uid=uid, gid=uid, netns=netns_path, lambda_limits=lambda_limits)

@@ -171,9 +171,9 @@ class FunctionLaunchers:
 
     def launcher_for(self, spec: FunctionSpec) -> EniLauncher | ConfinedHostLauncher:
         if spec.vpc_config is None:
-            return ConfinedHostLauncher(self._uids.confinement(spec.name))
+            return ConfinedHostLauncher(self._uids.confinement(spec.name, lambda_limits=True))
         eni = self._enis.get(spec.name)
         if eni is None:
             raise NetworkError(f"{spec.name}: its ENI was not prepared (call prepare() after start())")
-        confinement = self._uids.confinement(spec.name, eni.netns)
+        confinement = self._uids.confinement(spec.name, eni.netns, lambda_limits=True)
         return EniLauncher(eni, confinement, self._guards[eni.eni_id])

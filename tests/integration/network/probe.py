@@ -129,7 +129,19 @@ def status(userns: bool = False) -> str:
     raise OSError(0, "no capabilities, no_new_privs, uid " + str(os.getuid()))
 
 
+def limits() -> str:
+    """Escaped when more than Lambda's 1,024 processes or file descriptors are allowed."""
+    import resource
+
+    nproc = resource.getrlimit(resource.RLIMIT_NPROC)
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if nproc[1] > 1024 or nofile[1] > 1024:
+        return f"nproc {nproc} nofile {nofile}"
+    raise OSError(0, f"nproc {nproc} nofile {nofile}")
+
+
 ATTEMPTS: dict[str, Callable[..., str]] = {
+    "limits": limits,
     "tcp": tcp,
     "udp": udp,
     "route_to": route_to,

@@ -63,5 +63,6 @@ async def test_launchers_confine_workers_and_guard_runtime_api(lab: Lab) -> None
     assert (await _run(lab, la, "tcp", host="10.213.1.10", port=8080))["escaped"]
     assert not (await _run(lab, lh, "tcp", host="10.213.1.10", port=8080))["escaped"]
     for launcher in (la, lh):
+        assert not (await _run(lab, launcher, "limits"))["escaped"]
         assert not (await _run(lab, launcher, "status"))["escaped"]
         assert not (await _run(lab, launcher, "setns", path="/proc/1/ns/net"))["escaped"]
