@@ -127,3 +127,27 @@ async def test_passthrough_overrides_and_stage_variables(backend: str, tmp_path:
         assert refused.headers.get("x-amzn-ErrorType") == "BadRequestException"
         json_ok = await gw.call("POST", "/v1/strict", body=b"{}")
         assert json_ok.status == 200
+
+
+async def test_lambda_custom_integration(backend: str, tmp_path: Path) -> None:
+    async with running([FIXTURES / "integrations.yaml"], tmp_path, [f"BackendUrl={backend}"]) as gw:
+        ok = await gw.call("GET", "/v1/custom?who=ann")
+        assert (ok.status, json.loads(ok.body), ok.headers.get("x-n")) == (
+            200,
+            {"greeting": "hi ann", "n": 1},
+            "1",
+        )
+
+        selected = await gw.call("GET", "/v1/custom?mode=bad-input")
+        assert (selected.status, json.loads(selected.body)) == (
+            422,
+            {"error": "mode bad-input", "type": "ValueError"},
+        )
+
+        # An error no pattern selects falls to the default response: AWS's "error returned as 200".
+        unmatched = await gw.call("GET", "/v1/custom?mode=other")
+        assert unmatched.status == 200
+        assert json.loads(unmatched.body)["errorMessage"] == "mode other"
+
+        slow = await gw.call("GET", "/v1/custom?mode=sleep")
+        assert (slow.status, slow.body) == (504, b'{"message": "Endpoint request timed out"}')
