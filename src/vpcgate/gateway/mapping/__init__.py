@@ -1,8 +1,22 @@
 """API Gateway's template variables (``$input``, ``$util``, ``$context``, ``$stageVariables``).
 
-The gateway builds a :class:`MappingInput` per request and calls :func:`render_request` or
-:func:`render_response` with a template compiled at deploy time by
-:func:`vpcgate.vtl.parse_template`.
+The gateway compiles each template once when a stage deploys, then renders per request::
+
+    template = compile_template(source, http_method="GET", resource_path="/", content_type="application/json")
+    data = MappingInput(body=b"...", path_params={...}, query={"a": ["1"]}, headers={"Accept": ["*/*"]},
+                        context=context_map({"httpMethod": "GET", "identity.sourceIp": "..."}),
+                        stage_variables={...})
+    result = render_request(template, data)      # result.body, result.request_override.{header,path,querystring}
+    result = render_response(template, data)     # $input is the integration's response; .response_override
+
+Errors::
+
+    TemplateError (vpcgate.errors)   compile_template: the template does not parse (location + line/column)
+    VtlRenderError (vpcgate.vtl)     render_*: the template failed at run time → API Gateway's 500
+    JsonPathError(ValueError)        jsonpath.compile_path: a JSONPath that does not parse
+
+Modules: ``inputs`` ($input, MappingInput), ``util`` ($util), ``context`` ($context, overrides),
+``jsonpath``, ``render``, ``compile``.
 """
 
 from vpcgate.gateway.mapping.compile import compile_template
