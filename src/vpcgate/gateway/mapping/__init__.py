@@ -6,8 +6,8 @@ The gateway compiles each template once when a stage deploys, then renders per r
     data = MappingInput(body=b"...", path_params={...}, query={"a": ["1"]}, headers={"Accept": ["*/*"]},
                         context=context_map({"httpMethod": "GET", "identity.sourceIp": "..."}),
                         stage_variables={...})
-    result = render_request(template, data)      # result.body, result.request_override.{header,path,querystring}
-    result = render_response(template, data)     # $input is the integration's response; .response_override
+    result = render_request(template, data)   # .body, .request_override.{header,path,querystring}
+    result = render_response(template, data)  # $input: the integration response; .response_override
 
 Errors::
 
