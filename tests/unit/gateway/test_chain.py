@@ -131,3 +131,13 @@ async def test_a_redeploy_swaps_stages_atomically_and_requests_in_flight_finish_
     before = await in_flight
     assert json.loads(before.body)["deployment"] == "old"
     assert json.loads(after.body)["deployment"] == "new"
+
+
+async def test_a_payload_over_10_mb_is_413() -> None:
+    compiled = stage((Echo(),))
+    request = HttpRequest("POST", "/prod/items/x", body=b"x" * (10 * 1024 * 1024 + 1))
+    response = await run_chain(Invocation(request, compiled, "/items/x", new_ids()))
+    assert response.status == 413
+    assert response.headers.get("x-amzn-ErrorType") == "RequestTooLongException"
+    at_limit = HttpRequest("GET", "/prod/items/x", body=b"x" * (10 * 1024 * 1024))
+    assert (await run_chain(Invocation(at_limit, compiled, "/items/x", new_ids()))).status == 200

@@ -8,20 +8,32 @@
   the route step adds ``resourceId`` and ``resourcePath``. ``domainName`` is the Host header
   without its port, ``domainPrefix`` its first label; ``path`` is the stage and the path
   (``/prod/pets``); ``requestTime`` is CLF, ``requestTimeEpoch`` milliseconds.
+
+A payload over 10 MB is refused with 413 (REQUEST_TOO_LARGE): "Payload size: 10 MB", the REST API
+quota at https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html.
+
+Errors::
+
+    RequestTooLargeError    the body is over 10 MB
 """
 
 from __future__ import annotations
 
 from vpcgate.gateway.context import Invocation
+from vpcgate.gateway.errors import RequestTooLargeError
 from vpcgate.gateway.mapping import context_map
 from vpcgate.gateway.proxy_event import clf_time
 
-__all__ = ["ParseStep"]
+__all__ = ["MAX_PAYLOAD", "ParseStep"]
+
+MAX_PAYLOAD = 10 * 1024 * 1024
 
 
 class ParseStep:
     async def __call__(self, inv: Invocation) -> None:
         request = inv.request
+        if len(request.body) > MAX_PAYLOAD:
+            raise RequestTooLargeError()
         query: dict[str, list[str]] = {}
         for name, value in request.query_params():
             query.setdefault(name, []).append(value)
