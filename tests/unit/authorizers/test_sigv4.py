@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
@@ -253,3 +253,36 @@ def test_canonical_pieces() -> None:
     assert canonical_uri("/a/./b/../c//d/") == "/a/c/d/"
     assert canonical_uri("/a%20b/~x") == "/a%2520b/~x"
     assert canonical_query("b=2&a=1&a=0&flag&sp=x+y&e=%7E") == "a=0&a=1&b=2&e=~&flag=&sp=x%2By"
+
+
+def presign(url: str, *, expires: int = 60, creds: IamCredentials = ALICE) -> SignedRequest:
+    request = AWSRequest(method="GET", url=url)
+    token = creds.session_token
+    SigV4QueryAuth(
+        Credentials(creds.access_key_id, creds.secret_access_key, token), "execute-api", "us-east-1", expires
+    ).add_auth(request)
+    parts = urlsplit(request.url)
+    return SignedRequest("GET", parts.path, parts.query, [("Host", parts.netloc)], b"")
+
+
+def test_presigned_urls_verify() -> None:
+    identity = verifier().verify(presign("http://127.0.0.1:4010/prod/pets?name=a%20b&z=1"))
+    assert identity.user_arn == ALICE.user_arn
+    assert verifier().verify(presign("http://127.0.0.1:4010/prod/", creds=TEMP)).caller == TEMP.access_key_id
+
+
+def test_presigned_url_tampered_or_expired() -> None:
+    signed = presign("http://127.0.0.1:4010/prod/pets?name=rex", expires=60)
+    with pytest.raises(InvalidSignatureError):
+        verifier().verify(
+            SignedRequest("GET", signed.raw_path, signed.raw_query.replace("rex", "max"), signed.headers)
+        )
+    verifier(clock_offset=59).verify(signed)
+    with pytest.raises(InvalidSignatureError) as caught:
+        verifier(clock_offset=61).verify(signed)
+    assert (caught.value.message or "").startswith("Signature expired: ")
+    broken = SignedRequest(
+        "GET", "/prod/", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00", [("Host", "h")]
+    )
+    with pytest.raises(IncompleteSignatureError):
+        verifier().verify(broken)

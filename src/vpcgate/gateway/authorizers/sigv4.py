@@ -38,8 +38,11 @@ Outcomes and AWS's messages (403 each; captured responses where marked, otherwis
   provided. ...`` followed by the canonical string and the string to sign vpcgate computed
   (captured from execute-api).
 
-Query-string (presigned URL) signatures are not supported yet: such a request is "Missing
-Authentication Token".
+Query-string signatures (presigned URLs: ``X-Amz-Algorithm``, ``X-Amz-Credential``, ``X-Amz-Date``,
+``X-Amz-Expires``, ``X-Amz-SignedHeaders``, ``X-Amz-Signature``, optional ``X-Amz-Security-Token``)
+are verified the same way, the canonical query leaving out ``X-Amz-Signature``
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html#create-canonical-request);
+such a URL is good until ``X-Amz-Date`` + ``X-Amz-Expires`` seconds (message unverified).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import ClassVar
 from urllib.parse import quote, unquote
@@ -153,20 +156,20 @@ class SigV4Verifier:
 
     def verify(self, request: SignedRequest) -> IamIdentity:
         """The signer's identity, or a 403 GatewayError saying what is wrong (see the module docstring)."""
-        header = _last(request.headers, "authorization")
-        if header is None:
+        presented = _from_header(request) or _from_query(request)
+        if presented is None:
             raise MissingAuthenticationTokenError()
-        amz_date = _last(request.headers, "x-amz-date") or _last(request.headers, "date")
-        auth = _parse_authorization(header, has_date=amz_date is not None)
-        assert amz_date is not None
+        auth, amz_date, token, expires = presented
         credentials = self._credentials.get(auth.access_key)
-        if credentials is None or credentials.session_token != _last(request.headers, "x-amz-security-token"):
+        if credentials is None or credentials.session_token != token:
             raise UnrecognizedClientError()
         now = self._clock()
         if credentials.expires_at is not None and now >= credentials.expires_at:
             raise ExpiredTokenError()
-        request_time = _parse_time(amz_date)
-        self._check_time(request_time, now)
+        request_time = _parse_time(amz_date).timestamp()
+        self._check_time(request_time, now, expires)
+        if expires is not None:  # a presigned URL: its own signature is not part of what was signed
+            request = replace(request, raw_query=_without_signature(request.raw_query))
         canonical = canonical_request(request, auth.signed_headers)
         to_sign = string_to_sign(amz_date, auth, canonical)
         self._check_scope(auth, amz_date, canonical, to_sign)
@@ -178,9 +181,12 @@ class SigV4Verifier:
             credentials.access_key_id, credentials.account_id, user, user, credentials.user_arn
         )
 
-    def _check_time(self, request_time: datetime, now: float) -> None:
-        stamp = request_time.timestamp()
-        if stamp < now - self._skew:
+    def _check_time(self, stamp: float, now: float, expires: int | None) -> None:
+        if expires is not None and now > stamp + expires:
+            raise InvalidSignatureError(
+                f"Signature expired: {_amz(stamp)} + {expires} s is earlier than {_amz(now)}"
+            )
+        if expires is None and stamp < now - self._skew:
             raise InvalidSignatureError(
                 f"Signature expired: {_amz(stamp)} is now earlier than {_amz(now - self._skew)} "
                 f"({_amz(now)} - {self._skew / 60:g} min.)"
@@ -210,6 +216,48 @@ def _mismatch(canonical: str, to_sign: str) -> InvalidSignatureError:
         f"\n\nThe Canonical String for this request should have been\n'{canonical}'\n\n"
         f"The String-to-Sign should have been\n'{to_sign}'\n"
     )
+
+
+_Presented = tuple[_Authorization, str, str | None, int | None]  # auth, date, token, X-Amz-Expires
+
+
+def _from_header(request: SignedRequest) -> _Presented | None:
+    header = _last(request.headers, "authorization")
+    if header is None:
+        return None
+    amz_date = _last(request.headers, "x-amz-date") or _last(request.headers, "date")
+    auth = _parse_authorization(header, has_date=amz_date is not None)
+    assert amz_date is not None
+    return auth, amz_date, _last(request.headers, "x-amz-security-token"), None
+
+
+def _from_query(request: SignedRequest) -> _Presented | None:
+    params: dict[str, str] = {}
+    for item in request.raw_query.split("&"):
+        name, _, value = item.partition("=")
+        if name.startswith("X-Amz-"):
+            params[unquote(name)] = unquote(value)
+    if "X-Amz-Signature" not in params or params.get("X-Amz-Algorithm") != ALGORITHM:
+        return None
+    missing = [
+        n
+        for n in ("X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires")
+        if n not in params
+    ]
+    if missing or not params["X-Amz-Expires"].isdigit():
+        raise IncompleteSignatureError(
+            f"AWS query-string parameters must include {', '.join(missing) or 'a valid X-Amz-Expires'}."
+        )
+    header = (
+        f"{ALGORITHM} Credential={params['X-Amz-Credential']}, "
+        f"SignedHeaders={params['X-Amz-SignedHeaders']}, Signature={params['X-Amz-Signature']}"
+    )
+    auth = _parse_authorization(header, has_date=True)
+    return auth, params["X-Amz-Date"], params.get("X-Amz-Security-Token"), int(params["X-Amz-Expires"])
+
+
+def _without_signature(raw_query: str) -> str:
+    return "&".join(item for item in raw_query.split("&") if not item.startswith("X-Amz-Signature="))
 
 
 def _last(headers: Sequence[tuple[str, str]], name: str) -> str | None:
