@@ -2,6 +2,7 @@
 
 Modules (each owns one thing)::
 
+    method.py            the facade the chain's authorize step calls: StageAuthorizers, MethodAuthorizer
     arn.py               the method ARN a request is authorized against (and its masked form)
     identity.py          identity sources: parsed once, read per request, 401 when missing
     events.py            the TOKEN and REQUEST events a Lambda authorizer receives
@@ -14,16 +15,21 @@ Modules (each owns one thing)::
     jwks.py              JSON Web Key Sets from a file or the issuer's URL (fetch injected)
     crypto.py            the only importer of ``cryptography``: JWK → public key, signature checks
     cognito.py           COGNITO_USER_POOLS authorizers: JWT validation, scopes, claims for $context
-    sigv4.py             AWS_IAM: SigV4 verification against credentials configured for vpcgate
+    sigv4.py             AWS_IAM: SigV4 verification (header or presigned URL) against configured keys
 
-How the chain's authorize step uses them (one method, built once per stage)::
+How the chain uses it (built once per compiled stage, asked once per request)::
 
-    CUSTOM:   flow.pre_authorize(policy, arn, ...)            # resource policy's explicit Deny first
-              result = await lambda_authorizer.authorize(AuthorizerRequest(arn, identity, proxy))
-              flow.decide(AuthKind.LAMBDA, result.decision, policy, arn, ...)
-    COGNITO:  claims = await cognito.authorize(headers, scopes=method.authorization_scopes)
-              flow.decide(AuthKind.COGNITO, Decision.ALLOW, policy, arn, ...)
-    AWS_IAM:  identity = verifier.verify(SignedRequest(...))
-              flow.decide(AuthKind.IAM, Decision.ALLOW, policy, arn, caller=identity.caller, ...)
-    NONE:     flow.decide(AuthKind.NONE, Decision.NEITHER, policy, arn, ...)  # only with a policy
+    stage_authz = StageAuthorizers(api, region=..., account_id=..., invoke_for=..., store=...,
+                                   keys=..., sigv4=...)            # AuthorizerSetupError if unusable
+    step = stage_authz.for_method(method)                           # None: no authorize step
+    outcome = await step.authorize(AuthorizationRequest(...))       # or a GatewayError (401/403/500)
+    outcome.authorizer          → $context.authorizer.*  (claims under "claims" for Cognito)
+    outcome.proxy_authorizer    → requestContext.authorizer of the AWS_PROXY event
+    outcome.usage_identifier_key→ the API key when apiKeySource is AUTHORIZER
+    outcome.iam                 → $context.identity.* for AWS_IAM callers
+
+Errors raised to the chain are :mod:`vpcgate.gateway.errors` classes (UnauthorizedError 401,
+AccessDeniedError 403, MissingAuthenticationTokenError / InvalidSignatureError / ExpiredTokenError 403,
+AuthorizerConfigurationError 500); configuration problems found while building are
+``AuthorizerSetupError`` (a ``ValueError``), never at request time.
 """
