@@ -55,7 +55,10 @@ log = logging.getLogger("vpcgate.gateway")
 
 JSON = "application/json"
 
-# Response headers API Gateway keeps for itself: an integration's value goes out renamed.
+# Response headers API Gateway keeps for itself: an integration's value goes out renamed. Authorization,
+# Connection, Content-Length, Date, Server, WWW-Authenticate and AWS's own ids are the ones the REST
+# notes list and users report as x-amzn-Remapped-*; Content-MD5, Max-Forwards, Trailer,
+# Transfer-Encoding, Upgrade and User-Agent are recalled from the same table, not re-verified here.
 RESERVED = frozenset(
     {
         "authorization",
