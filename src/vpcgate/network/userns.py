@@ -13,7 +13,8 @@ What is weaker than namespace mode, and ``vpcgate up`` says so:
 - one uid for every function and instance (only one is mapped): workers run as root of our user
   namespace with an empty bounding set and ``no_new_privs`` (no capability at all after ``exec``),
   so they cannot touch nftables, addresses or other namespaces, but they can read each other's
-  ``/proc/<pid>/environ`` and the user's files.
+  ``/proc/<pid>/environ`` and the user's files, and functions sharing an ENI share a uid, so the
+  per-uid Runtime API port guard (``launch.py``) cannot tell them apart.
 
 A killed run leaves nothing: the namespaces are mounted only in our private mount namespace, which
 the kernel frees with its last process.
