@@ -283,9 +283,13 @@ def _exit_document(request_id: str, how: str) -> bytes:
         return _dump(
             {"errorType": "Sandbox.Timedout", "errorMessage": f"{prefix}Error: Init phase timed out"}
         )
-    return _dump(
-        {"errorType": "Runtime.ExitError", "errorMessage": f"{prefix}Error: Runtime exited with error: {how}"}
+    # A runtime that exits cleanly mid-invocation gave no reason; Lambda words that case apart.
+    what = (
+        "Runtime exited without providing a reason"
+        if how == "exit status 0"
+        else f"Runtime exited with error: {how}"
     )
+    return _dump({"errorType": "Runtime.ExitError", "errorMessage": f"{prefix}Error: {what}"})
 
 
 def _entrypoint_document(fn: FunctionVersion, request_id: str, error: OSError) -> bytes:

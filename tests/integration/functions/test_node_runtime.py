@@ -182,3 +182,16 @@ async def test_a_handler_that_never_calls_back_answers_null_when_the_loop_is_emp
     )
     assert await invoke_json(service, "silent") == (None, None)
     assert await invoke_json(service, "silent") == (None, None)
+
+
+async def test_process_exit_in_a_handler_is_an_exit_error(service: FunctionService) -> None:
+    service.deploy(make_spec("bye", "nodejs20.x", "exports.handler = (e) => process.exit(e.code);"))
+    clean = await service.invoke("bye", b'{"code": 0}')
+    assert json.loads(clean.payload) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {clean.request_id} Error: Runtime exited without providing a reason",
+    }
+    failed, _ = await invoke_json(service, "bye", b'{"code": 2}')
+    assert isinstance(failed, dict) and failed["errorMessage"].endswith(
+        "Runtime exited with error: exit status 2"
+    )
