@@ -204,7 +204,6 @@ def test_unauthorized_error_is_401() -> None:
         (answer(principalId="u", policyDocument={"Statement": []}), None),
         (answer(principalId="u", policyDocument=ALLOW_ALL, context={"obj": {"a": 1}}), None),
         (answer(principalId="u", policyDocument=ALLOW_ALL, context={"arr": [1]}), None),
-        (answer(principalId="u", policyDocument=ALLOW_ALL, context={"nil": None}), None),
         (answer(principalId="u", policyDocument=ALLOW_ALL, context=[1]), None),
         (answer(principalId="u", policyDocument=ALLOW_ALL, usageIdentifierKey=5), None),
     ],
@@ -218,7 +217,15 @@ def test_anything_else_is_500(payload: bytes, function_error: str | None) -> Non
 
 
 def test_stringify() -> None:
-    assert [stringify(v) for v in ("a", 1, 2.25, False)] == ["a", "1", "2.25", "false"]
+    assert [stringify(v) for v in ("a", 1, 2.25, False, None)] == ["a", "1", "2.25", "false", None]
+
+
+def test_null_context_values_pass_through() -> None:
+    output = parse_function_result(
+        answer(principalId="p", policyDocument=ALLOW_ALL, context={"null": None, "num": 123}),
+        function_error=None,
+    )
+    assert output.template_context() == {"null": None, "num": "123", "principalId": "p"}
 
 
 def test_output_round_trips_through_json() -> None:

@@ -10,9 +10,11 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-
   ``x-amzn-ErrorType: AuthorizerConfigurationException``; the execution log says "Execution failed
   due to configuration error: Authorizer error").
 - ``context``: "you cannot set a JSON object or array as a valid value of any key in the context
-  map" (same page): string, number and boolean values only, anything else is the 500 above (``null``
-  too: AWS is silent, vpcgate refuses it). The values reach ``$context.authorizer.KEY`` stringified
-  ("The returned values are all stringified"): ``true``/``false``, numbers as JSON writes them.
+  map" (same page): an object or array value is the 500 above (verified against AWS in
+  dherault/serverless-offline#1376). Strings, numbers and booleans reach ``$context.authorizer.KEY``
+  and the proxy event stringified ("The returned values are all stringified"): ``true``/``false``,
+  numbers as JSON writes them; a ``null`` value stays ``null`` (a captured AWS event in
+  DefinitelyTyped/DefinitelyTyped#69823: ``"null": null`` beside ``"num": "123"``).
 - ``usageIdentifierKey``: optional string, the API key when the API's key source is AUTHORIZER.
 
 Errors::
@@ -33,7 +35,7 @@ from vpcgate.gateway.errors import AuthorizerConfigurationError, UnauthorizedErr
 
 __all__ = ["AuthorizerOutput", "parse_function_result", "stringify"]
 
-Scalar = str | int | float | bool
+Scalar = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +56,17 @@ class AuthorizerOutput:
             document["usageIdentifierKey"] = self.usage_identifier_key
         return json.dumps(document, separators=(",", ":")).encode()
 
-    def template_context(self) -> dict[str, str]:
+    def template_context(self) -> dict[str, str | None]:
         """``$context.authorizer``: ``principalId`` and every context value, stringified."""
-        values = {key: stringify(value) for key, value in self.context.items()}
+        values: dict[str, str | None] = {key: stringify(value) for key, value in self.context.items()}
         values["principalId"] = self.principal_id
         return values
 
 
-def stringify(value: Scalar) -> str:
-    """A context value as ``$context.authorizer.KEY`` shows it."""
+def stringify(value: Scalar) -> str | None:
+    """A context value as ``$context.authorizer.KEY`` shows it (``None`` stays ``None``)."""
+    if value is None:
+        return None
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else json.dumps(value)
@@ -105,8 +109,8 @@ def _context(raw: Any) -> dict[str, Scalar]:
     if not isinstance(raw, Mapping):
         raise _config("context is not a JSON object")
     for key, value in raw.items():
-        if not isinstance(value, str | int | float | bool):
-            raise _config(f"context value {key!r} is not a string, number or boolean")
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise _config(f"context value {key!r} is an object or an array")
     return dict(raw)
 
 
