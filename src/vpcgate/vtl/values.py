@@ -79,8 +79,29 @@ class JsonList(list[object]):
 
 
 def json_text(value: object) -> str:
-    """Compact JSON, as json-smart writes it (non-ASCII kept)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=java_str)
+    """Compact JSON as a Java JSON writer gives it: non-ASCII kept, doubles by ``Double.toString``
+    (``1.0E7``, where Python would write ``10000000.0``)."""
+    kind = type(value)
+    if kind is str:
+        return json.dumps(value, ensure_ascii=False)
+    if kind is dict:
+        items = value.items()  # type: ignore[attr-defined]
+        return (
+            "{"
+            + ",".join([json.dumps(java_str(k), ensure_ascii=False) + ":" + json_text(v) for k, v in items])
+            + "}"
+        )
+    if kind is list or kind is JsonList or kind is tuple:
+        return "[" + ",".join([json_text(item) for item in value]) + "]"  # type: ignore[attr-defined]
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is float:
+        return java_double(value)  # type: ignore[arg-type]
+    if kind is int:
+        return str(value)
+    return json.dumps(java_str(value), ensure_ascii=False)
 
 
 def from_json(value: object) -> object:

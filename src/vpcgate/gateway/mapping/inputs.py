@@ -27,7 +27,7 @@ from typing import Any
 
 from vpcgate.gateway.mapping.jsonpath import MISSING, JsonPathError, evaluate
 from vpcgate.vtl import VtlObject, VtlRenderError
-from vpcgate.vtl.values import NoMatch, from_json
+from vpcgate.vtl.values import NoMatch, from_json, json_text
 
 __all__ = ["Input", "MappingInput"]
 
@@ -91,7 +91,7 @@ class Input(VtlObject):
             raise VtlRenderError(f"$input.json: {exc}") from None
         if result is MISSING:
             return '""'
-        return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        return json_text(result)
 
     def params(self) -> dict[str, dict[str, str]]:
         if self._params is None:
