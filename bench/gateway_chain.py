@@ -1,5 +1,6 @@
-"""The whole gateway over real HTTP, side by side in one run: a MOCK method (chain + VTL only) and the
-seed's GET /prod/ (custom integration, VTL, the seed's Node function, the Express app).
+"""The whole gateway over real HTTP, side by side in one run: the Express app directly, a MOCK method
+(chain + VTL only), HTTP_PROXY to Express, and the seed's GET /prod/ (custom integration, VTL, the
+seed's Node function, the Express app).
 
 One ``vpcgate up --quiet`` process serves both APIs (host network mode, Express on 127.0.0.1,
 BackendHost overridden; --quiet: function logs are not printed); this process drives it with a
@@ -29,6 +30,8 @@ NODE_CACHE = Path(os.environ.get("VPCGATE_NODE_CACHE", ROOT / ".cache" / "node")
 
 MOCK_TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  ExpressUrl: {Type: String}
 Resources:
   Api:
     Type: AWS::ApiGateway::RestApi
@@ -47,6 +50,12 @@ Resources:
                   default:
                     statusCode: "200"
                     responseTemplates: {application/json: '{"message":"Hello World!"}'}
+          /proxy:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: !Ref ExpressUrl
   Deployment:
     Type: AWS::ApiGateway::Deployment
     Properties: {RestApiId: !Ref Api, StageName: prod}
@@ -142,6 +151,7 @@ def _api_paths(banner: str) -> dict[str, str]:
     ids = dict(re.findall(r"api (\S+) \((\w+)\) stage prod:", banner))
     return {
         "MOCK GET": f"/restapis/{ids['bench-mock']}/prod/_user_request_/",
+        "HTTP_PROXY GET (→ Express)": f"/restapis/{ids['bench-mock']}/prod/_user_request_/proxy",
         "seed GET (Lambda → Express)": f"/restapis/{ids['vpc-proxy']}/prod/_user_request_/",
     }
 
@@ -160,6 +170,7 @@ def run() -> list[tuple[str, str]]:
             "--port", str(gateway_port), "--state-dir", str(Path(scratch) / "state"), "--quiet",
         ]  # fmt: skip
         overrides = ["BackendHost=127.0.0.1", f"BackendPort={express_port}"]
+        overrides += [f"ExpressUrl=http://127.0.0.1:{express_port}/"]
         overrides += ["SecurityGroupId=sg-12345678", "SubnetId=subnet-12345678"]
         for override in overrides:
             argv += ["--parameter-overrides", override]
@@ -172,7 +183,8 @@ def run() -> list[tuple[str, str]]:
                 banner += line
                 if "serving on" in line:
                     break
-            return asyncio.run(_measure(gateway_port, _api_paths(banner)))
+            direct = asyncio.run(_measure(express_port, {"Express directly": "/"}))
+            return direct + asyncio.run(_measure(gateway_port, _api_paths(banner)))
         finally:
             gateway.send_signal(signal.SIGINT)
             try:
