@@ -228,7 +228,9 @@ async def test_request_authorizer_event_and_cache_key(invoke: InvokeFunction) ->
     first = await authorizer.authorize(request("admin"))
     assert (await authorizer.authorize(request("admin"))).cached
     changed = await authorizer.authorize(request("admin", env="dev"))  # every identity value is in the key
-    assert not changed.cached and changed.output.context["calls"] == int(str(first.output.context["calls"])) + 1
+    assert (
+        not changed.cached and changed.output.context["calls"] == int(str(first.output.context["calls"])) + 1
+    )
 
 
 async def test_request_authorizer_missing_identity_is_401(invoke: InvokeFunction) -> None:
@@ -257,6 +259,7 @@ async def test_request_authorizer_without_sources_calls_every_time(invoke: Invok
         replace(TOKEN, identity_source="method.request.querystring.token"),
         replace(TOKEN, identity_validation_expression="(unclosed"),
         replace(REQUEST, identity_source="method.request.path.id"),
+        replace(REQUEST, identity_source=None),  # caching on (TTL 300) needs identity sources
         replace(TOKEN, type=AuthorizerType.COGNITO_USER_POOLS),
     ],
 )

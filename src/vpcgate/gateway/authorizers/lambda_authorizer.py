@@ -2,11 +2,17 @@
 
 The order AWS documents (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html):
 
+0. (at build) a TOKEN authorizer needs its header, and a REQUEST authorizer with caching on needs
+   identity sources: "For the REQUEST authorizer, this is required when authorization caching is
+   enabled" (API_Authorizer.html); AWS refuses such an authorizer when it is created;
 1. read the identity sources; one missing or empty → 401 without calling the function
    (:mod:`.identity`); a TOKEN authorizer's ``identityValidationExpression`` (a Java regex, matched
    against the whole token) that does not match → 401 without calling it either
    (https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html);
-2. with caching on (TTL > 0, and identity sources for REQUEST): a cached answer for the same identity
+   (a REQUEST authorizer with TTL 0 and sources still checks them: the page says the sources serve
+   "to derive the authorization caching key and to perform runtime validation"; whether AWS skips
+   the check when caching is off is not documented);
+2. with caching on (TTL > 0): a cached answer for the same identity
    is used without calling the function (:mod:`.cache`);
 3. otherwise call the function with the TOKEN or REQUEST event (:mod:`.events`) and check its answer
    (:mod:`.output`: 401 for ``Unauthorized``, 500 for anything else wrong); cache a valid answer;
@@ -117,8 +123,12 @@ class LambdaAuthorizer:
             sources = parse_identity_sources(spec.identity_source, header_only=is_token)
         except IdentitySourceError as exc:
             raise AuthorizerSetupError(f"authorizer {spec.name}: {exc}") from None
-        if is_token and not sources:
-            raise AuthorizerSetupError(f"authorizer {spec.name}: a TOKEN authorizer needs an identity source")
+        if not sources and (is_token or spec.result_ttl > 0):
+            raise AuthorizerSetupError(
+                f"authorizer {spec.name}: identitySource is required for a TOKEN authorizer, and for a "
+                "REQUEST authorizer whose results are cached (AuthorizerResultTtlInSeconds > 0; AWS "
+                "refuses it too)"
+            )
         validation = _validation(spec) if is_token else None
         cache = None
         if store is not None and spec.result_ttl > 0 and sources:
