@@ -14,7 +14,7 @@ API key an authorizer supplies (key source AUTHORIZER) and the SigV4 caller for 
 
 Resource policies may name resources as ``execute-api:/{stage}/{METHOD}/{path}``; API Gateway expands
 that shorthand to the API's full ARN when it stores the policy
-(https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html),
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-examples.html),
 and so does :func:`parse_resource_policy`.
 
 Errors::
