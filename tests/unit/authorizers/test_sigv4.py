@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vpcgate.gateway.authorizers.sigv4 import (
     IamCredentials,
@@ -286,3 +288,26 @@ def test_presigned_url_tampered_or_expired() -> None:
     )
     with pytest.raises(IncompleteSignatureError):
         verifier().verify(broken)
+
+
+SEGMENT = st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=8)
+PAIR = st.tuples(
+    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=6),
+    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    segments=st.lists(SEGMENT, max_size=4),
+    pairs=st.lists(PAIR, max_size=4),
+    body=st.binary(max_size=64),
+)
+def test_any_botocore_signed_request_verifies(
+    method: str, segments: list[str], pairs: list[tuple[str, str]], body: bytes
+) -> None:
+    path = "/prod/" + "/".join(quote(s, safe="") for s in segments)
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+    url = f"http://127.0.0.1:4010{path}" + (f"?{query}" if query else "")
+    verifier().verify(sign(method, url, body))
