@@ -6,6 +6,7 @@ awslambdaric (PyPI) is in the dev dependencies; aws-lambda-ric (npm) is installe
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -174,3 +175,48 @@ async def test_aws_lambda_ric_round_trip(service: FunctionService, tmp_path: Pat
     error = json.loads(failed.payload)
     assert (error["errorType"], error["errorMessage"]) == ("TypeError", "nope")
     assert (await service.invoke("noderic", b'{"n": 2}')).function_error is None
+
+
+SLEEPER = """
+import json, os, time, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+while True:
+    with urllib.request.urlopen(api + "next") as response:
+        rid = response.headers["Lambda-Runtime-Aws-Request-Id"]
+        event = json.loads(response.read())
+    time.sleep(event.get("sleep", 0))
+    body = json.dumps(os.getpid()).encode()
+    urllib.request.urlopen(urllib.request.Request(api + rid + "/response", data=body, method="POST")).read()
+"""
+
+
+async def test_provided_workers_scale_time_out_and_die_with_their_children(
+    service: FunctionService, tmp_path: Path
+) -> None:
+    # The bootstrap does not exec: the runtime is its child, and must die with it on a timeout.
+    bootstrap = f'#!/bin/sh\n{sys.executable} "$LAMBDA_TASK_ROOT/runtime.py"\n'
+    code = _provided_dir(tmp_path, bootstrap, {"runtime.py": SLEEPER})
+    service.deploy(make_spec("sleeper", "provided.al2023", directory=code, timeout_seconds=1))
+    first, second = await asyncio.gather(
+        service.invoke("sleeper", b'{"sleep": 0.3}'), service.invoke("sleeper", b'{"sleep": 0.3}')
+    )
+    pids = {json.loads(first.payload), json.loads(second.payload)}
+    assert len(pids) == 2  # two workers, each with its own Runtime API
+    timed_out = await service.invoke("sleeper", b'{"sleep": 30}')
+    assert json.loads(timed_out.payload)["errorType"] == "Sandbox.Timedout"
+    for _ in range(200):  # SIGKILL is delivered at once, but the dying process runs its exit a little later
+        survivors = [pid for pid in pids if _alive(pid)]
+        if len(survivors) == 1:
+            break
+        await asyncio.sleep(0.01)
+    assert len(survivors) == 1  # the runtime that timed out is gone, not just its shell
+    assert (await service.invoke("sleeper", b"{}")).function_error is None
+
+
+def _alive(pid: int) -> bool:
+    """Running (a killed process may linger as a zombie until its new parent reaps it: that is dead)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
