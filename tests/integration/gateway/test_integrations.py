@@ -151,3 +151,13 @@ async def test_lambda_custom_integration(backend: str, tmp_path: Path) -> None:
 
         slow = await gw.call("GET", "/v1/custom?mode=sleep")
         assert (slow.status, slow.body) == (504, b'{"message": "Endpoint request timed out"}')
+
+
+async def test_stop_lets_requests_in_flight_finish(backend: str, tmp_path: Path) -> None:
+    async with running([FIXTURES / "integrations.yaml"], tmp_path, [f"BackendUrl={backend}"]) as gw:
+        assert (await gw.call("GET", "/v1/custom?who=warm")).status == 200
+        in_flight = asyncio.create_task(gw.call("GET", "/v1/custom?mode=sleep"))
+        await asyncio.sleep(0.1)
+        await gw.app.stop()
+        finished = await in_flight
+        assert (finished.status, finished.body) == (504, b'{"message": "Endpoint request timed out"}')
