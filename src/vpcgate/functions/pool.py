@@ -151,7 +151,8 @@ class Pool:
         except WorkerGone as gone:
             how, output = gone.args[0], gone.args[1] if len(gone.args) > 1 else ""
             return _Started(None, output, _exit_document(request_id, how))
-        except OSError as error:
+        except OSError as error:  # never spawned: no exit will come to forget it
+            self._workers.discard(worker)
             return _Started(None, "", _entrypoint_document(self.fn, request_id, error))
         if init_error is not None:
             return _Started(None, output, init_error.body)

@@ -100,6 +100,7 @@ async def test_init_error_and_missing_bootstrap(service: FunctionService, tmp_pa
     service.deploy(make_spec("none", "provided.al2", directory=empty))
     error = json.loads((await service.invoke("none", b"{}")).payload)
     assert error["errorType"] == "Runtime.InvalidEntrypoint"
+    assert service.pool("none").workers == frozenset()
 
 
 PY_HANDLER = """
