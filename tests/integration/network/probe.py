@@ -27,6 +27,14 @@ def _errno_call(result: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
+def address(host: str, port: int) -> tuple[str, int] | tuple[str, int, int, int]:
+    """``host%ifname`` (IPv6 link-local) becomes the 4-tuple with the interface's scope id."""
+    if "%" in host:
+        name, _, ifname = host.partition("%")
+        return (name, port, 0, socket.if_nametoindex(ifname))
+    return (host, port)
+
+
 def tcp(host: str, port: int, timeout: float = 1.0, source: str | None = None) -> str:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
@@ -34,7 +42,7 @@ def tcp(host: str, port: int, timeout: float = 1.0, source: str | None = None) -
         if source is not None:
             s.setsockopt(socket.IPPROTO_IP, IP_FREEBIND, 1)
             s.bind((source, 0))
-        s.connect((host, port))
+        s.connect(address(host, port))
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
         try:
             return s.recv(64).decode(errors="replace")
@@ -47,7 +55,7 @@ def udp(host: str, port: int, broadcast: bool = False) -> str:
     with socket.socket(family, socket.SOCK_DGRAM) as s:
         if broadcast:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        s.sendto(b"probe-datagram", (host, port))
+        s.sendto(b"probe-datagram", address(host, port))
         return "sent"
 
 

@@ -207,3 +207,60 @@ async def test_root_inside_an_eni_still_cannot_spoof_or_unfilter(lab: Lab) -> No
     assert respoofed.startswith("failed"), respoofed
     legit = netns.call_in(admitted.netns, lambda: _connect_from(str(admitted.ip), "10.213.1.10", 8080))
     assert legit == "connected"
+
+
+def _enable_ipv6() -> str:
+    """As root in the current namespace: IPv6 back on eth0 (no DAD wait); its link-local address."""
+    netns.write_sysctls(
+        {
+            "net.ipv6.conf.eth0.accept_dad": "0",
+            "net.ipv6.conf.all.disable_ipv6": "0",
+            "net.ipv6.conf.eth0.disable_ipv6": "0",
+        }
+    )
+    for _ in range(100):
+        for line in Path("/proc/thread-self/net/if_inet6").read_text().splitlines():
+            fields = line.split()
+            if fields[-1] == "eth0" and fields[0].startswith("fe80"):
+                return ":".join(fields[0][i : i + 4] for i in range(0, 32, 4))
+        import time
+
+        time.sleep(0.02)
+    raise AssertionError("no link-local address appeared")
+
+
+async def test_root_inside_two_enis_still_cannot_speak_ipv6_across_the_bridge(lab: Lab) -> None:
+    """IPv6 link-local crossed a bridge past an ip-family ruleset (measured). Here IPv6 is off in
+    every namespace, the VPC namespace (IPv6 off, bridges with nf_call_ip6tables) drops it in
+    br_netfilter, and the bridge table drops every frame that is not IPv4 or ARP: even root in both
+    namespaces, IPv6 turned back on, gets nothing across (observed: each layer alone suffices)."""
+    a = await lab.network.eni_for(["subnet-a1"], ["sg-fn"])
+    b = await lab.network.eni_for(["subnet-a1"], ["sg-other"])
+    netns.call_in(a.netns, _enable_ipv6)
+    target = netns.call_in(b.netns, _enable_ipv6)
+
+    def listen() -> socket.socket:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.bind(("::", 0))
+        s.listen(4)
+        return s
+
+    server = netns.call_in(b.netns, listen)
+    try:
+        port = server.getsockname()[1]
+
+        def connect() -> str:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                s.settimeout(0.5)
+                try:
+                    s.connect((target, port, 0, socket.if_nametoindex("eth0")))
+                except OSError as exc:
+                    return f"failed: {exc}"
+                return "connected"
+
+        result = netns.call_in(a.netns, connect)
+        assert result.startswith("failed"), result
+        loop = netns.call_in(b.netns, connect)  # control: the listener works inside its own namespace
+        assert loop == "connected", loop
+    finally:
+        server.close()
