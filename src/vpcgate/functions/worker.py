@@ -24,6 +24,7 @@ Errors::
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import resource
 import signal
@@ -39,6 +40,8 @@ from vpcgate.functions.channel import Channel, WorkerGone
 from vpcgate.functions.invocation import InvocationRequest, Reply
 from vpcgate.functions.launch import Launcher
 from vpcgate.functions.logs import OutputCapture, PeakMemory
+
+log = logging.getLogger("vpcgate.functions")
 
 
 class WorkerState(Enum):
@@ -225,9 +228,14 @@ class Worker:
 
     def _limit_memory(self) -> None:
         limit = self._plan.memory_mb * 1024 * 1024
-        # OSError/ValueError: the process is already gone, or the limit cannot be set here.
-        with suppress(OSError, ValueError):
+        try:
             resource.prlimit(self.pid or 0, resource.RLIMIT_DATA, (limit, limit))
+        except ProcessLookupError:
+            pass  # already gone: its exit will be reported
+        except (OSError, ValueError) as error:
+            log.warning(
+                "MemorySize %d MB is not enforced for pid %s: %s", self._plan.memory_mb, self.pid, error
+            )
 
     async def _watch_exit(self) -> None:
         assert self._process is not None
