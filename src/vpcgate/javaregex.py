@@ -16,6 +16,8 @@ What is translated (Java → Python):
   ``\\x{h..h}``, ``\\z`` and Java's ``\\Z`` (end before a final line terminator);
 - Java's ``\\d \\w \\s \\b`` and case-insensitivity are ASCII unless ``(?U)``/``(?u)`` says
   otherwise: the pattern compiles with ``re.ASCII`` (Python's default is Unicode);
+- ``.`` stops at every Java line terminator (``\\n \\r \\u0085 \\u2028 \\u2029``), not only ``\\n``,
+  unless DOTALL (``(?s)``) is on;
 - possessive quantifiers and atomic groups pass through (Python 3.11 has them).
 
 What is refused with :class:`JavaRegexError` (no faithful Python equivalent): class intersections
@@ -107,6 +109,7 @@ _SIMPLE_ESCAPES: dict[str, str] = {
     "Z": "(?=(?:\\r\\n|[\\n\\r\\x85\\u2028\\u2029])?\\Z)",
 }
 
+_JAVA_DOT = r"[^\n\r\x85\u2028\u2029]"  # '.' without DOTALL: any character but a line terminator
 _UNSUPPORTED_ESCAPES = {"G": "\\G (end of previous match)", "X": "\\X (grapheme cluster)"}
 _CLASS_ESCAPES = set("dDwWsS")
 _PASS_ESCAPES = set("bBA") | _CLASS_ESCAPES
@@ -155,6 +158,8 @@ class _Translator:
         self.ascii = True
         # per open group: the flag specs of the scoped groups opened by mid-pattern ``(?i)``
         self.open_scoped: list[list[str]] = [[]]
+        # per open group: the flag spec it opened with ("" for a plain group), for DOTALL tracking
+        self.group_specs: list[str] = [""]
 
     def error(self, message: str) -> JavaRegexError:
         return JavaRegexError(f"{message} near index {self.pos} in Java regex {self.src!r}")
@@ -178,7 +183,12 @@ class _Translator:
                 self.out.append(")" * len(self.open_scoped.pop()))
                 if not self.open_scoped:
                     raise self.error("unmatched closing ')'")
+                self.group_specs.pop()
                 self.out.append(")")
+                self.pos += 1
+            elif ch == ".":
+                # Java's '.' stops at every line terminator, Python's only at '\n' (without DOTALL).
+                self.out.append("." if self.dotall() else _JAVA_DOT)
                 self.pos += 1
             else:
                 self.out.append(ch)
@@ -187,6 +197,17 @@ class _Translator:
             raise self.error("unclosed group")
         self.out.append(")" * len(self.open_scoped[0]))
         return "".join(self.out)
+
+    def dotall(self) -> bool:
+        active = False
+        for group_spec, inline in zip(self.group_specs, self.open_scoped, strict=True):
+            for spec in (group_spec, *inline):
+                on, _, off = spec.partition("-")
+                if "s" in on:
+                    active = True
+                if "s" in off:
+                    active = False
+        return active
 
     def group_open(self) -> None:
         src, pos = self.src, self.pos
@@ -197,6 +218,7 @@ class _Translator:
             self.out.append(f"(?P<{src[pos + 3 : end]}>")
             self.pos = end + 1
             self.open_scoped.append([])
+            self.group_specs.append("")
             return
         match = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])").match(src, pos)
         if match and (match.group(1) or match.group(2) is not None):
@@ -205,6 +227,7 @@ class _Translator:
         self.out.append("(")
         self.pos += 1
         self.open_scoped.append([])
+        self.group_specs.append("")
 
     def flags_group(self, match: re.Match[str]) -> None:
         on, off, end = match.group(1), match.group(2) or "", match.group(3)
@@ -216,6 +239,7 @@ class _Translator:
         if end == ":":
             self.out.append(f"(?{spec}:" if spec else "(?:")
             self.open_scoped.append([])
+            self.group_specs.append(spec)
         elif spec:
             self.out.append(f"(?{spec}:")
             self.open_scoped[-1].append(spec)

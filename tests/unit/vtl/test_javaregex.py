@@ -106,3 +106,18 @@ def test_split_like_java(pattern: str, text: str, limit: int, expected: list[str
 def test_compiled_patterns_are_cached() -> None:
     assert compile_java(r"\d+x") is compile_java(r"\d+x")
     assert isinstance(compile_java(r"\d+x"), re.Pattern)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        ("a.b", "a\rb", False),  # Java's '.' stops at \r, \u0085, \u2028, \u2029 too
+        ("a.b", "a\u2028b", False),
+        ("(?s)a.b", "a\rb", True),
+        ("a(?s:.)b", "a\nb", True),
+        ("(?s)a(?-s).b", "a\nb", False),
+        ("[.]", ".", True),
+    ],
+)
+def test_dot_and_line_terminators(pattern: str, text: str, matches: bool) -> None:
+    assert (compile_java(pattern).fullmatch(text) is not None) is matches
