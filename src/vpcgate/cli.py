@@ -136,6 +136,16 @@ def demo(seed: Path) -> None:
     )
 
 
+def _register_commands() -> None:
+    """Commands that live in their own modules (they pull in heavier imports)."""
+    from vpcgate.cli_invoke import invoke_command
+
+    main.add_command(invoke_command)
+
+
+_register_commands()
+
+
 def print_description(info: dict[str, Any]) -> None:
     """Human output of :func:`vpcgate.describe.describe`."""
     for stack in info["stacks"]:
