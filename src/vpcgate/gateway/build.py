@@ -134,21 +134,29 @@ def _steps(
     invoke = InvokeStep(build_integration(integration, place, deps, binary))
     if integration.type is IntegrationType.AWS_PROXY:
         return (invoke, ProxyResponseStep(binary))
-    request = _request_step(integration, templates, where)
+    request = _request_step(integration, templates, where, binary)
     if integration.type is IntegrationType.HTTP_PROXY:
         return (request, invoke, ProxyResponseStep(binary))
     responses = tuple(_response(r, templates, where) for r in integration.responses)
     by_error = integration.type is IntegrationType.AWS
-    return (request, invoke, IntegrationResponseStep(responses, by_error_message=by_error))
+    return (
+        request,
+        invoke,
+        IntegrationResponseStep(responses, by_error_message=by_error, binary_types=binary),
+    )
 
 
-def _request_step(integration: Integration, templates: _Templates, where: str) -> IntegrationRequestStep:
+def _request_step(
+    integration: Integration, templates: _Templates, where: str, binary: tuple[str, ...]
+) -> IntegrationRequestStep:
     forward = integration.type is IntegrationType.HTTP_PROXY
     return IntegrationRequestStep(
         compile_request_parameters(integration.request_parameters),
         {} if forward else templates.compile_all(integration.request_templates, f"{where} request template"),
         integration.passthrough_behavior,
         forward=forward,
+        binary_types=binary,
+        content_handling=integration.content_handling,
     )
 
 

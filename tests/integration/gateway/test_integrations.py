@@ -4,6 +4,7 @@ and real Python function workers; the Lambda Invoke API on the gateway's port.""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,10 +15,14 @@ from tests.integration.gateway.conftest import FIXTURES, running
 from vpcgate.http.message import HttpRequest, HttpResponse
 from vpcgate.http.server import HttpServer
 
+PNG = b"\x89PNG\r\n\x1a\n\x00\xff\xfe"
+
 
 async def backend_handler(request: HttpRequest) -> HttpResponse:
     if request.path == "/slow":
         await asyncio.sleep(2)
+    if request.path == "/img":
+        return HttpResponse.of(200, PNG, [("Content-Type", "image/png")])
     if request.path.startswith("/items/missing"):
         return HttpResponse.of(404, b'{"no":1}')
     seen = {
@@ -25,7 +30,8 @@ async def backend_handler(request: HttpRequest) -> HttpResponse:
         "path": request.path,
         "query": request.query,
         "headers": {k.lower(): v for k, v in request.headers},
-        "body": request.body.decode(),
+        "body": request.body.decode("utf-8", "replace"),
+        "hex": request.body.hex(),
     }
     headers = [("x-backend", "real"), ("Content-Type", "application/json"), ("Server", "tiny")]
     headers += [("x-multi", "m1"), ("x-multi", "m2")]
@@ -161,3 +167,26 @@ async def test_stop_lets_requests_in_flight_finish(backend: str, tmp_path: Path)
         await gw.app.stop()
         finished = await in_flight
         assert (finished.status, finished.body) == (504, b'{"message": "Endpoint request timed out"}')
+
+
+async def test_binary_media_types_and_content_handling(backend: str, tmp_path: Path) -> None:
+    async with running([FIXTURES / "binary.yaml"], tmp_path, [f"BackendUrl={backend}"]) as gw:
+        raw = await gw.call("GET", "/v1/img", headers=[("Accept", "image/png")])
+        assert (raw.status, raw.body, raw.headers.get("content-type")) == (200, PNG, "image/png")
+        # The first Accept type is a text type: the binary payload goes out base64-encoded.
+        encoded = await gw.call("GET", "/v1/img", headers=[("Accept", "application/json, image/png")])
+        assert base64.b64decode(encoded.body) == PNG
+        as_text = await gw.call("GET", "/v1/as-text", headers=[("Accept", "image/png")])
+        assert base64.b64decode(as_text.body) == PNG
+
+        upload = await gw.call(
+            "POST", "/v1/upload", body=PNG, headers=[("Content-Type", "application/octet-stream")]
+        )
+        assert base64.b64decode(json.loads(upload.body)["body"]) == PNG
+        text = base64.b64encode(PNG)
+        decoded = await gw.call("POST", "/v1/decode", body=text, headers=[("Content-Type", "text/plain")])
+        assert bytes.fromhex(json.loads(decoded.body)["hex"]) == PNG
+        bad = await gw.call(
+            "POST", "/v1/decode", body=b"not base64!", headers=[("Content-Type", "text/plain")]
+        )
+        assert (bad.status, bad.body) == (500, b'{"message": "Internal server error"}')

@@ -41,6 +41,7 @@ from vpcgate.gateway.proxy_event import (
     function_error,
     parse_proxy_response,
 )
+from vpcgate.gateway.steps.content_handling import first_media_type, is_binary_type
 
 __all__ = ["DeniedLambda", "LambdaCustom", "LambdaProxy", "error_message"]
 
@@ -113,15 +114,7 @@ class LambdaProxy(_Invoke):
         )
 
     def _is_binary(self, inv: Invocation) -> bool:
-        content_type = (inv.header("content-type") or "").split(";", 1)[0].strip().lower()
-        return bool(content_type) and any(_media_match(t, content_type) for t in self._binary_types)
-
-
-def _media_match(pattern: str, media: str) -> bool:
-    pattern = pattern.lower()
-    if pattern in ("*/*", media):
-        return True
-    return pattern.endswith("/*") and media.startswith(pattern[:-1])
+        return is_binary_type(first_media_type(inv.header("content-type")), self._binary_types)
 
 
 def proxy_request(inv: Invocation, *, binary: bool) -> ProxyRequest:

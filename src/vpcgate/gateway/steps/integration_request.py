@@ -13,6 +13,8 @@
 - HTTP_PROXY (``forward``): the client's headers and query string go on, requestParameters added on
   top; no template applies.
 - A template that fails to render: 500 ``{"message": "Internal server error"}`` (logged).
+- Binary payloads and contentHandling: :mod:`vpcgate.gateway.steps.content_handling` (a payload
+  that stays binary skips the template).
 
 Errors::
 
@@ -31,7 +33,13 @@ from vpcgate.gateway.context import EndpointRequest, Invocation
 from vpcgate.gateway.errors import Default5xxError, UnsupportedMediaTypeError
 from vpcgate.gateway.mapping import MappingInput, render_request
 from vpcgate.gateway.parameters import Target
-from vpcgate.spec.model import PassthroughBehavior
+from vpcgate.gateway.steps.content_handling import (
+    convert,
+    first_media_type,
+    is_binary_type,
+    request_to_binary,
+)
+from vpcgate.spec.model import ContentHandling, PassthroughBehavior
 from vpcgate.vtl import Template, VtlError
 
 __all__ = ["IntegrationRequestStep", "mapping_input", "request_media_type"]
@@ -72,7 +80,11 @@ class IntegrationRequestStep:
         passthrough: PassthroughBehavior,
         *,
         forward: bool,
+        binary_types: tuple[str, ...] = (),
+        content_handling: ContentHandling | None = None,
     ) -> None:
+        self._binary_types = binary_types
+        self._content_handling = content_handling
         self._targets = targets
         self._templates = {key.lower(): template for key, template in templates.items()}
         self._passthrough = passthrough
@@ -114,12 +126,17 @@ class IntegrationRequestStep:
                 endpoint.path_parameters[target.name] = values[-1]
 
     def _transform(self, inv: Invocation, endpoint: EndpointRequest) -> None:
+        binary = is_binary_type(first_media_type(inv.header("content-type")), self._binary_types)
+        to_binary = request_to_binary(self._content_handling, binary)
+        endpoint.body = convert(endpoint.body, binary=binary, to_binary=to_binary)
+        if to_binary:
+            return  # templates see text only: a binary payload goes through
         template = self._templates.get(request_media_type(inv))
         if template is None:
             self._check_passthrough()
             return
         try:
-            result = render_request(template, mapping_input(inv, inv.request.body))
+            result = render_request(template, mapping_input(inv, endpoint.body))
         except VtlError as error:
             log.warning("%s: request template failed: %s", inv.ids.request_id, error)
             raise Default5xxError() from None

@@ -14,6 +14,9 @@ Non-proxy integrations (AWS Lambda custom, HTTP, MOCK):
    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-integration-settings-integration-response.html
 4. ``$context.responseOverride.status`` and ``.header.NAME`` set by the template win
    (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-override-request-response-parameters.html).
+5. contentHandling and binaryMediaTypes (:mod:`vpcgate.gateway.steps.content_handling`): a binary
+   integration payload skips the templates; the payload is base64-encoded or decoded as the
+   request's first Accept type and contentHandling require.
 
 Proxy integrations (HTTP_PROXY, AWS_PROXY): the endpoint's or function's status, headers and body
 go to the client as they are (hop-by-hop headers dropped; AWS_PROXY ``isBase64Encoded`` bodies are
@@ -31,8 +34,6 @@ Errors::
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
 from collections.abc import Mapping
@@ -45,6 +46,7 @@ from vpcgate.gateway.integrations.http_endpoint import HOP_BY_HOP
 from vpcgate.gateway.mapping import render_response
 from vpcgate.gateway.parameters import Target
 from vpcgate.gateway.selection import select_for_lambda, select_for_status
+from vpcgate.gateway.steps.content_handling import convert, first_media_type, is_binary_type, wants_binary
 from vpcgate.gateway.steps.integration_request import mapping_input
 from vpcgate.spec.model import IntegrationResponse
 from vpcgate.vtl import Template, VtlError
@@ -105,7 +107,14 @@ def choose_template(templates: Mapping[str, Template], accept: str | None) -> tu
 
 
 class IntegrationResponseStep:
-    def __init__(self, responses: tuple[CompiledResponse, ...], *, by_error_message: bool) -> None:
+    def __init__(
+        self,
+        responses: tuple[CompiledResponse, ...],
+        *,
+        by_error_message: bool,
+        binary_types: tuple[str, ...] = (),
+    ) -> None:
+        self._binary_types = binary_types
         self._specs = tuple(r.spec for r in responses)
         self._compiled = {id(r.spec): r for r in responses}
         self._lambda = by_error_message
@@ -125,7 +134,8 @@ class IntegrationResponseStep:
         response = self._select(result)
         headers = _mapped_headers(inv, response, result)
         status = response.status
-        chosen = choose_template(response.templates, inv.header("accept"))
+        binary = is_binary_type(_content_type(result), self._binary_types)
+        chosen = None if binary else choose_template(response.templates, inv.header("accept"))
         body = result.body
         if chosen is not None:
             media, template = chosen
@@ -143,7 +153,19 @@ class IntegrationResponseStep:
                 headers.append((name, value))
             if override.status is not None:
                 status = override.status
+        accept_binary = is_binary_type(first_media_type(inv.header("accept")), self._binary_types)
+        to_binary = wants_binary(response.spec.content_handling, accept_binary, self._binary_types)
+        body = convert(body, binary=binary, to_binary=to_binary)
+        if binary and not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", _content_type(result)))
         inv.reply = Reply(status, remap(headers), body)
+
+
+def _content_type(result: IntegrationResult) -> str:
+    for name, value in result.headers:
+        if name.lower() == "content-type":
+            return first_media_type(value)
+    return ""
 
 
 def _mapped_headers(
@@ -171,24 +193,13 @@ def _mapped_headers(
 
 class ProxyResponseStep:
     def __init__(self, binary_types: tuple[str, ...]) -> None:
-        self._binary_types = tuple(t.lower() for t in binary_types)
+        self._binary_types = binary_types
 
     async def __call__(self, inv: Invocation) -> None:
         result = inv.integration
         assert result is not None
         headers = [(k, v) for k, v in result.headers if k.lower() not in HOP_BY_HOP]
         body = result.body
-        if result.base64 and self._accepts_binary(inv.header("accept")):
-            try:
-                body = base64.b64decode(body, validate=True)
-            except (binascii.Error, ValueError):
-                raise ApiConfigurationError() from None
+        if result.base64 and is_binary_type(first_media_type(inv.header("accept")), self._binary_types):
+            body = convert(body, binary=False, to_binary=True)
         inv.reply = Reply(result.status, remap(headers), body)
-
-    def _accepts_binary(self, accept: str | None) -> bool:
-        for part in (accept or "").split(","):
-            media = part.split(";", 1)[0].strip().lower()
-            for pattern in self._binary_types:
-                if pattern in ("*/*", media) or (pattern.endswith("/*") and media.startswith(pattern[:-1])):
-                    return True
-        return False
