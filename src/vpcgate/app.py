@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,7 @@ class AppConfig:
     state_dir: Path = field(default_factory=lambda: Path(".vpcgate"))
     network_mode: str = HOST_MODE
     drain_seconds: float = 5.0
+    reuse_port: bool = False  # several processes serve one port (SO_REUSEPORT): ``up --workers N``
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,23 @@ class InvokeUrl:
     api_id: str
     stage: str
     urls: tuple[str, ...]
+
+
+def shared_listener(host: str, port: int, *, listen: bool = True) -> socket.socket:
+    """A TCP socket on ``host:port`` that other processes may bind too (SO_REUSEPORT): the kernel
+    spreads connections over every listening one. ``listen=False`` only reserves the port."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+        if listen:
+            sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
 
 
 def _deploy(config: AppConfig) -> list[Stack]:
@@ -177,7 +196,10 @@ class App:
         self.registry.swap(self.compile_stages())
         server = HttpServer(self._handle)
         try:
-            await server.serve(self.config.host, self.config.port)
+            if self.config.reuse_port:
+                await server.serve(sock=shared_listener(self.config.host, self.config.port))
+            else:
+                await server.serve(self.config.host, self.config.port)
         except OSError as error:
             where = f"{self.config.host}:{self.config.port}"
             raise ConfigError(f"cannot listen on {where}: {error.strerror or error}") from None
@@ -278,8 +300,8 @@ class App:
             raise RuntimeError("not started")
         return self._server.address
 
-    def invoke_urls(self) -> list[InvokeUrl]:
-        host, port = self.address
+    def invoke_urls(self, address: tuple[str, int] | None = None) -> list[InvokeUrl]:
+        host, port = address or self.address
         single = len(self.apis) == 1
         result = []
         for api in self.apis:

@@ -5,7 +5,9 @@ serves: the gateway and the Lambda Invoke API (``/2015-03-31/functions/...``) on
 Ctrl-C (SIGINT) or SIGTERM stops it in order (see :mod:`vpcgate.app`). ``--watch`` polls the
 templates and function code once a second and redeploys on a change (:meth:`App.reload`: new
 stages swapped in at once, requests in flight finish on the old ones; a template with an error is
-reported and the running deployment kept).
+reported and the running deployment kept). ``--workers N`` serves the port from N processes
+(SO_REUSEPORT; host network mode only): this process reserves the port, prints the URLs and
+supervises; each worker runs its own gateway and function pools, so warm workers are per process.
 
 Exit statuses as ``vpcgate``'s: a VpcgateError (bad template, missing parameter, network refused)
 propagates to ``cli.run``, which prints it and exits 1.
@@ -14,14 +16,18 @@ propagates to ``cli.run``, which prints it and exits 1.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import click
 
-from vpcgate.app import HOST_MODE, NAMESPACES_MODE, App, AppConfig
-from vpcgate.errors import VpcgateError
+from vpcgate.app import HOST_MODE, NAMESPACES_MODE, App, AppConfig, shared_listener
+from vpcgate.errors import ConfigError, VpcgateError
 from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 __all__ = ["up"]
@@ -56,6 +62,13 @@ __all__ = ["up"]
     show_default=True,
     help="Where function code is unpacked.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving the port (host network mode); each has its own function workers.",
+)
 @click.option("--watch", is_flag=True, help="Redeploy when a template or function code changes.")
 @click.option("--quiet", is_flag=True, help="Warnings only: no function logs (they cost ~1 ms a request).")
 def up(
@@ -67,6 +80,7 @@ def up(
     port: int,
     network_mode: str,
     state_dir: Path,
+    workers: int,
     watch: bool,
     quiet: bool,
 ) -> None:
@@ -83,10 +97,17 @@ def up(
         network_mode=network_mode,
     )
     app = App.deploy(config)
-    level = logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
+    _logging(quiet)
+    if workers > 1:
+        run_workers(app, workers, watch=watch, quiet=quiet)
+        return
     # Not uvloop yet: vpcgate.http.server asserts asyncio.Transport, which uvloop's transports are not.
     asyncio.run(serve(app, watch=watch))
+
+
+def _logging(quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
 
 
 async def serve(app: App, *, watch: bool = False) -> None:
@@ -138,13 +159,127 @@ async def watch_and_reload(app: App, interval: float = 1.0) -> None:
         click.echo("redeployed", err=True)
 
 
-def print_ready(app: App) -> None:
-    for url in app.invoke_urls():
+def print_ready(app: App, address: tuple[str, int] | None = None) -> None:
+    for url in app.invoke_urls(address):
         click.echo(f"api {url.api_name} ({url.api_id}) stage {url.stage}:")
-        for address in url.urls:
-            click.echo(f"  {address}")
+        for invoke_url in url.urls:
+            click.echo(f"  {invoke_url}")
     for stack, name, value in app.outputs():
         click.echo(f"output {stack}.{name} = {value}")
-    host, port = app.address
+    host, port = address or app.address
     click.echo(f"Lambda Invoke API: http://{host}:{port}/2015-03-31/functions/{{name}}/invocations")
     click.echo(f"vpcgate is serving on http://{host}:{port} (Ctrl-C to stop)")
+
+
+# -- several processes on one port ---------------------------------------------------------------
+
+_WORKER = "from vpcgate.cli_up import worker_main; worker_main()"
+READY = "worker ready"
+
+
+def run_workers(app: App, workers: int, *, watch: bool, quiet: bool) -> None:
+    """Serve the port from ``workers`` processes (SO_REUSEPORT); stop them all on SIGINT/SIGTERM,
+    or when one of them dies. This process only reserves the port, prints and supervises."""
+    config = app.config
+    if config.network_mode != HOST_MODE:
+        raise ConfigError("--workers N needs --network-mode host (namespaces are built by one process)")
+    try:
+        reserved = shared_listener(config.host, config.port, listen=False)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot listen on {config.host}:{config.port}: {error.strerror or error}"
+        ) from None
+    port = int(reserved.getsockname()[1])
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    children: list[subprocess.Popen[str]] = []
+    try:
+        for index in range(workers):
+            children.append(_spawn(config, port, index, watch=watch, quiet=quiet))
+        for child in children:
+            _wait_ready(child)
+        print_ready(app, (config.host, port))
+        while not stop.wait(0.2):
+            if any(child.poll() is not None for child in children):
+                raise ConfigError("a worker process exited; stopping the others")
+        click.echo("stopping...", err=True)
+    finally:
+        _stop_all(children)
+        reserved.close()
+
+
+def _spawn(config: AppConfig, port: int, index: int, *, watch: bool, quiet: bool) -> subprocess.Popen[str]:
+    settings = {
+        "templates": [str(p) for p in config.templates],
+        "overrides": list(config.overrides),
+        "region": config.region,
+        "account_id": config.account_id,
+        "strict": config.strict,
+        "host": config.host,
+        "port": port,
+        "state_dir": str(config.state_dir / f"worker-{index}"),
+        "watch": watch,
+        "quiet": quiet,
+    }
+    argv = [sys.executable, "-c", _WORKER, json.dumps(settings)]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+
+
+def _wait_ready(child: subprocess.Popen[str]) -> None:
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    if line.strip() != READY:
+        raise ConfigError("a worker process failed to start (see its error above)")
+
+
+def _stop_all(children: list[subprocess.Popen[str]], grace: float = 15.0) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def worker_main() -> None:
+    """One worker process of ``up --workers N`` (started by :func:`run_workers`)."""
+    settings = json.loads(sys.argv[1])
+    _logging(settings["quiet"])
+    config = AppConfig(
+        templates=tuple(Path(p) for p in settings["templates"]),
+        overrides=tuple(settings["overrides"]),
+        region=settings["region"],
+        account_id=settings["account_id"],
+        strict=settings["strict"],
+        host=settings["host"],
+        port=settings["port"],
+        state_dir=Path(settings["state_dir"]),
+        reuse_port=True,
+    )
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when workers stop
+    try:
+        app = App.deploy(config)
+        asyncio.run(_serve_worker(app, watch=settings["watch"]))
+    except VpcgateError as error:
+        click.echo(f"error: {error}", err=True)
+        raise SystemExit(1) from None
+
+
+async def _serve_worker(app: App, *, watch: bool) -> None:
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    watcher: asyncio.Task[None] | None = None
+    try:
+        await app.start()
+        print(READY, flush=True)
+        if watch:
+            watcher = asyncio.get_running_loop().create_task(watch_and_reload(app))
+        await stop.wait()
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        await app.stop()

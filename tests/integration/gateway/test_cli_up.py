@@ -113,3 +113,41 @@ def _eventually(check: Callable[[], bool], seconds: float = 8.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", RUN_UP, str(FIXTURES / "mock.yaml"), "--port", "0", "--workers", "2"]
+    process = subprocess.Popen([*argv, "--state-dir", str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = ""
+        for line in process.stdout:
+            banner += line
+            if "serving on" in line:
+                break
+        url = re.search(r"(http://127\.0\.0\.1:\d+/dev/)\n", banner)
+        assert url is not None, banner
+        workers = _children(process.pid)
+        assert len(workers) == 2
+        for _ in range(20):
+            with urllib.request.urlopen(url.group(1) + "hello", timeout=10) as response:
+                assert response.status == 200
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
