@@ -100,47 +100,33 @@ def validate(
 
 
 @main.command()
-@templates_arg
-@overrides_opt
-@region_opt
-@strict_opt
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address the gateway listens on.")
-@click.option("--port", default=3000, show_default=True, type=int, help="Port the gateway listens on.")
-def up(
-    templates: tuple[Path, ...], overrides: tuple[str, ...], region: str, strict: bool, host: str, port: int
-) -> None:
-    """Deploy the templates and serve them (serving arrives with the gateway)."""
-    stacks = _deploy(templates, overrides, region, strict)
-    print_description(describe(stacks))
-    err.print(
-        f"[yellow]Deployed. Serving on http://{host}:{port} is not built yet: the gateway "
-        "(issue 6) brings it.[/yellow]"
-    )
-
-
-@main.command()
 @click.option("--seed", type=click.Path(path_type=Path, file_okay=False), default=Path("../shared/seed"))
-def demo(seed: Path) -> None:
-    """Run the seed architecture end to end (for now: validate it and say what is missing)."""
-    network = Path("examples/seed-network/template.yaml")
-    template = seed / "cloudformation" / "vpc-proxy.template.json"
-    out.print(f"[bold]vpcgate demo[/bold]: {network} then {template} (outputs fill parameters)")
-    print_description(describe(_deploy([network, template], (), DEFAULT_REGION, False)))
-    for example in sorted(Path("examples").glob("*/template.y*ml")):
-        if example != network:
-            out.print(f"\n[bold]example[/bold] {example}")
-            print_description(describe(_deploy([example], (), DEFAULT_REGION, False)))
-    out.print(
-        "\n[yellow]Not there yet: serving the gateway (issue 6), so the seed cannot be called end "
-        "to end; functions (issue 4) and private networks (issue 5) are being built.[/yellow]"
-    )
+@click.option(
+    "--network-mode",
+    "mode",
+    type=click.Choice(["auto", "namespaces", "host"]),
+    default="auto",
+    show_default=True,
+    help="auto: namespaces when root, else host (announced).",
+)
+def demo(seed: Path, mode: str) -> None:
+    """Run the seed architecture end to end and compare every answer with the seed's README."""
+    import asyncio
+
+    from vpcgate.demo import run_demo
+
+    if not asyncio.run(run_demo(seed, out.print, mode)):
+        raise click.exceptions.Exit(1)
+    out.print("[green]The seed works end to end: every answer is the one its README promises.[/green]")
 
 
 def _register_commands() -> None:
     """Commands that live in their own modules (they pull in heavier imports)."""
     from vpcgate.cli_invoke import invoke_command
+    from vpcgate.cli_up import up
 
     main.add_command(invoke_command)
+    main.add_command(up)
 
 
 _register_commands()
