@@ -38,6 +38,8 @@ from vpcgate.gateway.steps.integration_response import (
     ProxyResponseStep,
 )
 from vpcgate.gateway.steps.invoke import InvokeStep
+from vpcgate.gateway.steps.validate import build_validate_step
+from vpcgate.gateway.validation.compiled import Checker
 from vpcgate.spec.assemble import DeployedApi
 from vpcgate.spec.model import Integration, IntegrationResponse, IntegrationType, Method, Resource, Stage
 from vpcgate.vtl import Template, VtlSyntaxError, parse_template
@@ -74,6 +76,7 @@ class _Templates:
 
     def __init__(self) -> None:
         self._cache: dict[str, Template] = {}
+        self.checkers: dict[str, Checker] = {}  # model schemas compiled once per stage
 
     def compile(self, source: str, where: str) -> Template:
         template = self._cache.get(source)
@@ -132,6 +135,28 @@ def _steps(
         raise TemplateError(f"{where}: no integration defined for method")
     binary = api.api.binary_media_types
     invoke = InvokeStep(build_integration(integration, place, deps, binary))
+    validate = _validate_step(method, api, where, templates)
+    if validate is not None:
+        return (validate, *_integration_steps(method, integration, invoke, templates, where, binary))
+    return _integration_steps(method, integration, invoke, templates, where, binary)
+
+
+def _validate_step(method: Method, api: DeployedApi, where: str, templates: _Templates) -> Step | None:
+    """Request validation (issue 6 item 7): the method's validator, else the API's default."""
+    validator_id = method.request_validator_id or api.api.default_request_validator_id
+    validator = next((v for v in api.api.request_validators if v.id == validator_id), None)
+    models = {m.name: m for m in api.api.models}
+    return build_validate_step(method, validator, models, where, templates.checkers)
+
+
+def _integration_steps(
+    method: Method,
+    integration: Integration,
+    invoke: InvokeStep,
+    templates: _Templates,
+    where: str,
+    binary: tuple[str, ...],
+) -> tuple[Step, ...]:
     if integration.type is IntegrationType.AWS_PROXY:
         return (invoke, ProxyResponseStep(binary))
     request = _request_step(integration, templates, where, binary)

@@ -205,6 +205,7 @@ class BadRequestParametersError(Default4xxError):
 
     response_type = "BAD_REQUEST_PARAMETERS"
     default_message = "Missing required request parameters: []"
+    builtin_template = SPACED_TEMPLATE  # request validation answers with a space (see BadRequestBodyError)
 
     @classmethod
     def missing(cls, names: Sequence[str]) -> BadRequestParametersError:
@@ -218,6 +219,10 @@ class BadRequestBodyError(Default4xxError):
 
     response_type = "BAD_REQUEST_BODY"
     default_message = "Invalid request body"
+    # A curl against execute-api quoted in a public course repository prints
+    # ``{"message": "Invalid request body"}`` (a space after the colon), so the request validator's
+    # answers use the spaced template.
+    builtin_template = SPACED_TEMPLATE
 
 
 class ExpiredTokenError(Default4xxError):
