@@ -4,10 +4,14 @@ stopped in order.
 ::
 
     start:  network (namespaces mode) → instances (their UserData) → functions service (every
-            function deployed, warm pools empty) → outbound HTTP client → stages compiled and
-            swapped in → HTTP server listening (gateway + Lambda Invoke API on one port)
+            function deployed, warm pools empty) → outbound HTTP client → limit state (memory or
+            Redis; never contacted here) → stages compiled with their guard steps and swapped in
+            → HTTP server listening (gateway + Lambda Invoke API + usage report on one port)
     stop:   server stops accepting → requests in flight finish (bounded) → functions shut down →
-            HTTP client closed → instances stopped → network torn down
+            HTTP client closed → limit state closed → instances stopped → network torn down
+
+Authorization, API keys and throttling (issue 7) are configured by ``AppConfig.guards``
+(:mod:`vpcgate.gateway.guard_setup`); the usage report answers ``GET /.vpcgate/usage``.
 
 Network modes:
 
@@ -40,17 +44,33 @@ from vpcgate.errors import ConfigError
 from vpcgate.functions.invoke_api import InvokeApi
 from vpcgate.functions.model import FunctionSpec, PermissionSpec
 from vpcgate.functions.service import FunctionService, ServiceConfig
+from vpcgate.gateway.authorizers.method import StageAuthorizers
+from vpcgate.gateway.authorizers.sigv4 import SigV4Verifier
 from vpcgate.gateway.build import CompiledStage, compile_api
 from vpcgate.gateway.front import Gateway
+from vpcgate.gateway.guard_setup import (
+    USAGE_PATH,
+    GuardSettings,
+    UserPoolKeys,
+    api_keys,
+    authorizer_invoker,
+    build_plan_index,
+    plans_created,
+    usage_response,
+)
 from vpcgate.gateway.integrations.base import IntegrationDeps
 from vpcgate.gateway.integrations.permissions import Permissions
 from vpcgate.gateway.stage_registry import StageRegistry
+from vpcgate.gateway.steps.guards import Guards
 from vpcgate.http.client import HttpClient
 from vpcgate.http.message import HttpRequest, HttpResponse
 from vpcgate.http.server import HttpServer
+from vpcgate.limits.plans import PlanIndex
+from vpcgate.limits.state import State, open_state
 from vpcgate.network.model import Instance
 from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from vpcgate.spec.assemble import DeployedApi, assemble_apis
+from vpcgate.spec.model import ApiKey, RestApi
 
 __all__ = ["App", "AppConfig", "InvokeUrl"]
 
@@ -73,6 +93,7 @@ class AppConfig:
     network_mode: str = HOST_MODE
     drain_seconds: float = 5.0
     reuse_port: bool = False  # several processes serve one port (SO_REUSEPORT): ``up --workers N``
+    guards: GuardSettings = field(default_factory=GuardSettings)  # state, account limit, keys, clock
 
 
 @dataclass(frozen=True)
@@ -131,6 +152,9 @@ class App:
         self._instances: list[Any] = []
         self._in_flight = 0
         self._idle = asyncio.Event()
+        self.state: State | None = None
+        self.plans: PlanIndex | None = None
+        self._user_pool_keys: UserPoolKeys | None = None
 
     @classmethod
     def deploy(cls, config: AppConfig) -> App:
@@ -193,6 +217,9 @@ class App:
             self.functions.deploy(spec)
         self.functions.start_reaper()
         self.invoke_api = InvokeApi(self.functions)
+        guards = self.config.guards
+        self.state = open_state(guards.state, guards.clock)
+        self._user_pool_keys = UserPoolKeys(guards.jwks, self.http_client, guards.clock)
         self.registry.swap(self.compile_stages())
         server = HttpServer(self._handle)
         try:
@@ -213,10 +240,46 @@ class App:
             http=self.http_client,
             may_invoke=Permissions(_models(self.stacks, PermissionSpec)),
         )
+        guards = self._guards()
         stages: list[CompiledStage] = []
         for api in self.apis:
-            stages += compile_api(api, deps, region=self.config.region, account_id=self.config.account_id)
+            stages += compile_api(
+                api, deps, region=self.config.region, account_id=self.config.account_id, guards=guards
+            )
+        self.plans = guards.plans
         return stages
+
+    def _guards(self) -> Guards:
+        assert self.functions is not None and self.state is not None
+        settings = self.config.guards
+        clock = settings.clock
+        sigv4 = (
+            SigV4Verifier(settings.iam_credentials, region=self.config.region, clock=clock.wall)
+            if settings.iam_credentials
+            else None
+        )
+        invoke_for = authorizer_invoker(self.functions)
+        cache, keys = self.state.authorizer_cache, self._user_pool_keys
+
+        def authorizers(api: RestApi) -> StageAuthorizers:
+            return StageAuthorizers(
+                api,
+                region=self.config.region,
+                account_id=self.config.account_id,
+                invoke_for=invoke_for,
+                store=cache,
+                keys=keys,
+                sigv4=sigv4,
+                clock=clock.wall,
+                monotonic=clock.monotonic,
+            )
+
+        plans = build_plan_index(self.apis, plans_created(self.config.state_dir, clock))
+        return Guards(plans, self.state.limits, authorizers, settings.account)
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every API key deployed (the generated values included): what ``up`` prints."""
+        return api_keys(self.apis)
 
     async def _start_network(self, specs: list[FunctionSpec]) -> Any:
         """Namespaces, then instances, then the functions' ENIs; returns ``launcher_for``."""
@@ -269,6 +332,9 @@ class App:
         if self.functions is not None:
             await self.functions.shutdown()
         await self.http_client.close()
+        if self.state is not None:
+            await self.state.close()
+            self.state = None
         for instance in self._instances:
             await instance.stop()
         if self._network is not None:
@@ -283,6 +349,8 @@ class App:
                 response = await self.invoke_api(request)
                 if response is not None:
                     return response
+            if request.path == USAGE_PATH and self.plans is not None and self.state is not None:
+                return await usage_response(request, self.plans, self.state.limits)
             return await self.gateway(request)
         finally:
             self._in_flight -= 1

@@ -9,8 +9,9 @@ A method's steps depend only on its integration (DESIGN.md, "built once, run man
     HTTP_PROXY         integration request (forward) → invoke → proxy response
     AWS_PROXY          invoke → proxy response
 
-(authorize, api key, throttle and validate come before them once issue 7 builds them; a method
-without an authorizer will have no authorizer step.) Identical template sources are compiled once.
+Authorize, api key and throttle come before them when ``guards`` are given
+(:mod:`vpcgate.gateway.steps.guards`; a method without an authorizer has no authorize step, one
+without apiKeyRequired no api key step). Identical template sources are compiled once.
 A redeploy builds new stages and swaps them in (:mod:`vpcgate.gateway.stage_registry`).
 
 Errors::
@@ -31,6 +32,7 @@ from vpcgate.gateway.parameters import compile_request_parameters, compile_respo
 from vpcgate.gateway.responses import GatewayResponses
 from vpcgate.gateway.routing import Router
 from vpcgate.gateway.steps import Step
+from vpcgate.gateway.steps.guards import Guards
 from vpcgate.gateway.steps.integration_request import IntegrationRequestStep
 from vpcgate.gateway.steps.integration_response import (
     CompiledResponse,
@@ -92,23 +94,41 @@ class _Templates:
 
 
 def compile_api(
-    api: DeployedApi, deps: IntegrationDeps, *, region: str, account_id: str
+    api: DeployedApi,
+    deps: IntegrationDeps,
+    *,
+    region: str,
+    account_id: str,
+    guards: Guards | None = None,
 ) -> list[CompiledStage]:
     """Every stage of one deployed API."""
-    return [compile_stage(api, stage, deps, region=region, account_id=account_id) for stage in api.stages]
+    return [
+        compile_stage(api, stage, deps, region=region, account_id=account_id, guards=guards)
+        for stage in api.stages
+    ]
 
 
 def compile_stage(
-    api: DeployedApi, stage: Stage, deps: IntegrationDeps, *, region: str, account_id: str
+    api: DeployedApi,
+    stage: Stage,
+    deps: IntegrationDeps,
+    *,
+    region: str,
+    account_id: str,
+    guards: Guards | None = None,
 ) -> CompiledStage:
     templates = _Templates()
+    stage_guards = guards.for_stage(api.api, stage) if guards is not None else None
     variables = dict(stage.variables)
     routes: dict[str, dict[str, CompiledMethod]] = {}
     methods = []
     for resource in api.api.resources:
         for name, method in resource.methods.items():
             place = MethodPlace(region, account_id, api.id, stage.name, name, resource.path, variables)
-            compiled = CompiledMethod(resource, method, _steps(method, place, deps, templates, api))
+            steps = _steps(method, place, deps, templates, api)
+            if stage_guards is not None:
+                steps = stage_guards.steps(resource, method) + steps
+            compiled = CompiledMethod(resource, method, steps)
             routes.setdefault(resource.path, {})[name] = compiled
             methods.append(compiled)
     return CompiledStage(

@@ -9,6 +9,8 @@ has ``__slots__``.
     request, stage, path, ids      the chain, before any step
     query, headers, context        parse                   (what templates and parameters read)
     route                          route                   (resource, method, path parameters)
+    auth                           authorize               (the authorizer's outcome: issue 7)
+    grant                          api key                 (the API key's usage-plan grant: issue 7)
     endpoint                       integration request     (what the integration is sent)
     integration                    invoke                  (what the integration answered)
     reply                          integration response    (status, headers, body for the client)
@@ -23,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 from vpcgate.http.message import HttpRequest
 
 if TYPE_CHECKING:
+    from vpcgate.gateway.authorizers import method as _authz
     from vpcgate.gateway.build import CompiledMethod, CompiledStage
+    from vpcgate.limits.plans import KeyGrant
 
 __all__ = ["EndpointRequest", "IntegrationResult", "Invocation", "Reply", "RequestIds", "Route"]
 
@@ -88,6 +92,8 @@ class Invocation:
     headers: dict[str, list[str]] = field(default_factory=dict)  # first spelling names the header
     context: dict[str, Any] = field(default_factory=dict)  # the $context tree
     route: Route | None = None
+    auth: _authz.AuthorizationOutcome | None = None
+    grant: KeyGrant | None = None
     endpoint: EndpointRequest | None = None
     integration: IntegrationResult | None = None
     reply: Reply | None = None

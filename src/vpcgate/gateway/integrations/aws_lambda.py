@@ -43,7 +43,7 @@ from vpcgate.gateway.proxy_event import (
 )
 from vpcgate.gateway.steps.content_handling import first_media_type, is_binary_type
 
-__all__ = ["DeniedLambda", "LambdaCustom", "LambdaProxy", "error_message"]
+__all__ = ["DeniedLambda", "LambdaCustom", "LambdaProxy", "caller_identity", "error_message", "proxy_request"]
 
 log = logging.getLogger("vpcgate.gateway")
 
@@ -134,16 +134,32 @@ def proxy_request(inv: Invocation, *, binary: bool) -> ProxyRequest:
         account_id=stage.account_id,
         api_id=stage.api_id,
         domain_name=str(inv.context.get("domainName") or ""),
-        identity=CallerIdentity(
-            source_ip=request.client[0] if request.client else "127.0.0.1",
-            user_agent=inv.header("user-agent"),
-        ),
+        identity=caller_identity(inv),
         headers=request.headers.items(),
         query=request.query_params(),
         path_parameters=route.path_parameters,
         stage_variables=stage.variables,
         body=request.body,
         binary=binary,
+        authorizer=inv.auth.proxy_authorizer if inv.auth is not None else None,
+    )
+
+
+def caller_identity(inv: Invocation) -> CallerIdentity:
+    """``requestContext.identity``: the client, the SigV4 caller (authorize step) and the API key
+    (api key step), as far as they are known."""
+    iam = inv.auth.iam if inv.auth is not None else None
+    key = inv.grant.key if inv.grant is not None else None
+    return CallerIdentity(
+        source_ip=inv.request.client[0] if inv.request.client else "127.0.0.1",
+        user_agent=inv.header("user-agent"),
+        access_key=iam.access_key if iam else None,
+        account_id=iam.account_id if iam else None,
+        caller=iam.caller if iam else None,
+        user=iam.user if iam else None,
+        user_arn=iam.user_arn if iam else None,
+        api_key=key.value if key else None,
+        api_key_id=key.id if key else None,
     )
 
 
