@@ -124,9 +124,11 @@ def _register_commands() -> None:
     """Commands that live in their own modules (they pull in heavier imports)."""
     from vpcgate.cli_invoke import invoke_command
     from vpcgate.cli_up import up
+    from vpcgate.cli_usage import usage_command
 
     main.add_command(invoke_command)
     main.add_command(up)
+    main.add_command(usage_command)
 
 
 _register_commands()

@@ -9,6 +9,15 @@ reported and the running deployment kept). ``--workers N`` serves the port from 
 (SO_REUSEPORT; host network mode only): this process reserves the port, prints the URLs and
 supervises; each worker runs its own gateway and function pools, so warm workers are per process.
 
+Limits and authorization (issue 7): ``--state redis://HOST:PORT/DB`` keeps token buckets, quotas
+and the authorizer cache in Redis, shared by every node pointed at it (default ``memory``: this
+process only; with ``--workers N`` and memory state each worker has its own buckets);
+``--state-fail open|closed`` is what requests get while Redis is unreachable (open: pass, with a
+logged warning; closed: AWS's 500). ``--account-rate``/``--account-burst`` set the account-level
+bucket (0 and 0: none). ``--jwks ISSUER=PATH|URL`` gives a Cognito user pool's keys;
+``--iam-credentials ACCESS_KEY:SECRET[:USER_ARN]`` the key pairs AWS_IAM methods accept. The
+banner lists every API key (id, value, name), generated values included.
+
 Exit statuses as ``vpcgate``'s: a VpcgateError (bad template, missing parameter, network refused)
 propagates to ``cli.run``, which prints it and exits 1.
 """
@@ -23,11 +32,21 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
 from vpcgate.app import HOST_MODE, NAMESPACES_MODE, App, AppConfig, shared_listener
 from vpcgate.errors import ConfigError, VpcgateError
+from vpcgate.gateway.guard_setup import (
+    GuardSettings,
+    account_rate,
+    parse_iam_credentials,
+    parse_jwks_option,
+)
+from vpcgate.limits.guard import FailMode
+from vpcgate.limits.rules import ACCOUNT_DEFAULT
+from vpcgate.limits.state import StateConfig
 from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 __all__ = ["up"]
@@ -71,6 +90,47 @@ __all__ = ["up"]
 )
 @click.option("--watch", is_flag=True, help="Redeploy when a template or function code changes.")
 @click.option("--quiet", is_flag=True, help="Warnings only: no function logs (they cost ~1 ms a request).")
+@click.option(
+    "--state",
+    default="memory",
+    show_default=True,
+    metavar="memory|redis://HOST:PORT/DB",
+    help="Where token buckets, quotas and the authorizer cache live (Redis: shared by several nodes).",
+)
+@click.option(
+    "--state-fail",
+    type=click.Choice([m.value for m in FailMode]),
+    default=FailMode.OPEN.value,
+    show_default=True,
+    help="While the state store is unreachable: open (pass, warn) or closed (500).",
+)
+@click.option(
+    "--account-rate",
+    type=click.FloatRange(0),
+    default=ACCOUNT_DEFAULT.rate,
+    show_default=True,
+    help="Account-level throttle: requests per second.",
+)
+@click.option(
+    "--account-burst",
+    type=click.IntRange(0),
+    default=ACCOUNT_DEFAULT.burst,
+    show_default=True,
+    help="Account-level throttle: bucket size (rate 0 and burst 0: no account bucket).",
+)
+@click.option(
+    "--jwks",
+    multiple=True,
+    metavar="ISSUER=PATH|URL",
+    help="A Cognito user pool's keys (issuer https://cognito-idp.REGION.amazonaws.com/POOL_ID).",
+)
+@click.option(
+    "--iam-credentials",
+    "iam_credentials",
+    multiple=True,
+    metavar="ACCESS_KEY:SECRET[:USER_ARN]",
+    help="A key pair AWS_IAM methods accept (SigV4).",
+)
 def up(
     templates: tuple[Path, ...],
     overrides: tuple[str, ...],
@@ -83,8 +143,22 @@ def up(
     workers: int,
     watch: bool,
     quiet: bool,
+    state: str,
+    state_fail: str,
+    account_rate: float,
+    account_burst: int,
+    jwks: tuple[str, ...],
+    iam_credentials: tuple[str, ...],
 ) -> None:
     """Deploy the templates and serve them until Ctrl-C."""
+    guard_options = {
+        "state": state,
+        "state_fail": state_fail,
+        "account_rate": account_rate,
+        "account_burst": account_burst,
+        "jwks": list(jwks),
+        "iam_credentials": list(iam_credentials),
+    }
     config = AppConfig(
         templates=templates,
         overrides=overrides,
@@ -95,14 +169,25 @@ def up(
         port=port,
         state_dir=state_dir,
         network_mode=network_mode,
+        guards=guard_settings(guard_options, DEFAULT_ACCOUNT_ID),
     )
     app = App.deploy(config)
     _logging(quiet)
     if workers > 1:
-        run_workers(app, workers, watch=watch, quiet=quiet)
+        run_workers(app, workers, watch=watch, quiet=quiet, guard_options=guard_options)
         return
     # Not uvloop yet: vpcgate.http.server asserts asyncio.Transport, which uvloop's transports are not.
     asyncio.run(serve(app, watch=watch))
+
+
+def guard_settings(options: dict[str, Any], account_id: str) -> GuardSettings:
+    """The issue-7 options (a JSON-able dict, so ``--workers`` can hand them on) → GuardSettings."""
+    return GuardSettings(
+        state=StateConfig(options["state"], FailMode.parse(options["state_fail"])),
+        account=account_rate(options["account_rate"], options["account_burst"]),
+        jwks=tuple(parse_jwks_option(text) for text in options["jwks"]),
+        iam_credentials=tuple(parse_iam_credentials(text, account_id) for text in options["iam_credentials"]),
+    )
 
 
 def _logging(quiet: bool) -> None:
@@ -166,6 +251,9 @@ def print_ready(app: App, address: tuple[str, int] | None = None) -> None:
             click.echo(f"  {invoke_url}")
     for stack, name, value in app.outputs():
         click.echo(f"output {stack}.{name} = {value}")
+    for key in app.api_keys():
+        state = "" if key.enabled else " (disabled)"
+        click.echo(f"api key {key.name} ({key.id}): {key.value}{state}")
     host, port = address or app.address
     click.echo(f"Lambda Invoke API: http://{host}:{port}/2015-03-31/functions/{{name}}/invocations")
     click.echo(f"vpcgate is serving on http://{host}:{port} (Ctrl-C to stop)")
@@ -177,7 +265,9 @@ _WORKER = "from vpcgate.cli_up import worker_main; worker_main()"
 READY = "worker ready"
 
 
-def run_workers(app: App, workers: int, *, watch: bool, quiet: bool) -> None:
+def run_workers(
+    app: App, workers: int, *, watch: bool, quiet: bool, guard_options: dict[str, Any] | None = None
+) -> None:
     """Serve the port from ``workers`` processes (SO_REUSEPORT); stop them all on SIGINT/SIGTERM,
     or when one of them dies. This process only reserves the port, prints and supervises."""
     config = app.config
@@ -196,7 +286,7 @@ def run_workers(app: App, workers: int, *, watch: bool, quiet: bool) -> None:
     children: list[subprocess.Popen[str]] = []
     try:
         for index in range(workers):
-            children.append(_spawn(config, port, index, watch=watch, quiet=quiet))
+            children.append(_spawn(config, port, index, watch=watch, quiet=quiet, guards=guard_options))
         for child in children:
             _wait_ready(child)
         print_ready(app, (config.host, port))
@@ -209,7 +299,15 @@ def run_workers(app: App, workers: int, *, watch: bool, quiet: bool) -> None:
         reserved.close()
 
 
-def _spawn(config: AppConfig, port: int, index: int, *, watch: bool, quiet: bool) -> subprocess.Popen[str]:
+def _spawn(
+    config: AppConfig,
+    port: int,
+    index: int,
+    *,
+    watch: bool,
+    quiet: bool,
+    guards: dict[str, Any] | None = None,
+) -> subprocess.Popen[str]:
     settings = {
         "templates": [str(p) for p in config.templates],
         "overrides": list(config.overrides),
@@ -221,6 +319,7 @@ def _spawn(config: AppConfig, port: int, index: int, *, watch: bool, quiet: bool
         "state_dir": str(config.state_dir / f"worker-{index}"),
         "watch": watch,
         "quiet": quiet,
+        "guards": guards,
     }
     argv = [sys.executable, "-c", _WORKER, json.dumps(settings)]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
@@ -259,6 +358,11 @@ def worker_main() -> None:
         port=settings["port"],
         state_dir=Path(settings["state_dir"]),
         reuse_port=True,
+        guards=(
+            guard_settings(settings["guards"], settings["account_id"])
+            if settings.get("guards")
+            else GuardSettings()
+        ),
     )
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when workers stop
     try:
