@@ -42,7 +42,7 @@ from typing import Any
 from vpcgate.deploy.stacks import Stack, deploy_stacks
 from vpcgate.errors import ConfigError
 from vpcgate.functions.invoke_api import InvokeApi
-from vpcgate.functions.model import FunctionSpec, PermissionSpec
+from vpcgate.functions.model import AliasSpec, FunctionSpec, PermissionSpec, VersionSpec
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.gateway.authorizers.method import StageAuthorizers
 from vpcgate.gateway.authorizers.sigv4 import SigV4Verifier
@@ -178,6 +178,7 @@ class App:
         assert self.functions is not None
         for spec in _models(stacks, FunctionSpec):
             self.functions.deploy(spec)
+        _register_qualifiers(self.functions, stacks)
         self.registry.swap(stages)
 
     def watched_paths(self) -> list[Path]:
@@ -215,6 +216,7 @@ class App:
         )
         for spec in specs:
             self.functions.deploy(spec)
+        _register_qualifiers(self.functions, self.stacks)
         self.functions.start_reaper()
         self.invoke_api = InvokeApi(self.functions)
         guards = self.config.guards
@@ -384,3 +386,12 @@ class App:
     def outputs(self) -> list[tuple[str, str, str]]:
         """(stack, output name, value) of every stack."""
         return [(s.name, name, o.value) for s in self.stacks for name, o in s.outputs.items()]
+
+
+def _register_qualifiers(functions: FunctionService, stacks: Sequence[Stack]) -> None:
+    """AWS::Lambda::Version and ::Alias: the qualifiers an integration URI may name (a stage
+    variable such as ``${stageVariables.fn}`` = ``name:alias`` included)."""
+    for version in _models(stacks, VersionSpec):
+        functions.add_version(version)
+    for alias in _models(stacks, AliasSpec):
+        functions.add_alias(alias)

@@ -84,7 +84,8 @@ async def test_validation_error_string(tmp_path: Path) -> None:
         "          BAD_REQUEST_BODY:\n"
         "            statusCode: 422\n"
         "            responseTemplates:\n"
-        "              application/json: '$context.error.responseType $context.error.validationErrorString'\n",
+        "              application/json: "
+        "'$context.error.responseType $context.error.validationErrorString'\n",
     )
     template = tmp_path / "custom.yaml"
     template.write_text(custom)
@@ -97,7 +98,8 @@ async def test_validation_error_string(tmp_path: Path) -> None:
             "POST", "/dev/pets?shelter=n", body=b'{"name": "Rex", "age": "3"}', headers=headers
         )
         assert typed.body == (
-            b'BAD_REQUEST_BODY [instance type (string) does not match any allowed primitive type (allowed: ["integer"])]'
+            b"BAD_REQUEST_BODY [instance type (string) does not match any allowed primitive type "
+            b'(allowed: ["integer"])]'
         )
         # parameters are not BAD_REQUEST_BODY: the built-in response still applies
         params = await gw.call("POST", "/dev/pets", body=b"{}", headers=JSON)
