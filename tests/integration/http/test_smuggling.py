@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.http.conftest import Served, exchange
+from tests.integration.http.conftest import LIMITS, Served, echo, exchange
+from vpcgate.http.message import HttpResponse
+from vpcgate.http.server import HttpServer
 
 H = b"Host: h\r\n"
 CHUNKED = b"Transfer-Encoding: chunked\r\n"
@@ -148,3 +150,17 @@ async def test_upgrade_is_answered_as_a_plain_request_then_closed(served: Served
 async def test_response_splitting_is_refused(served: Served) -> None:
     data = await exchange(served.address, b"GET /split HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
     assert data.startswith(b"HTTP/1.1 500 Internal Server Error") and b"X-Evil" not in data
+
+
+async def test_error_response_hook_renders_refusals() -> None:
+    def render(status: int) -> HttpResponse:
+        return HttpResponse.of(status, b"rendered %d" % status, [("x-amzn-ErrorType", "Custom")])
+
+    server = HttpServer(echo, limits=LIMITS, error_response=render)
+    await server.serve("127.0.0.1", 0)
+    try:
+        data = await exchange(server.address, post(b"Content-Length: 3\r\n" + CHUNKED, b"0\r\n\r\n"))
+    finally:
+        await server.shutdown(1)
+    assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"x-amzn-ErrorType: Custom\r\n" in data and data.endswith(b"rendered 400")
