@@ -34,10 +34,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from vpcgate.deploy.stacks import Stack, deploy_stacks
 from vpcgate.errors import ConfigError
@@ -47,7 +48,7 @@ from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.gateway.authorizers.method import StageAuthorizers
 from vpcgate.gateway.authorizers.sigv4 import SigV4Verifier
 from vpcgate.gateway.build import CompiledStage, compile_api
-from vpcgate.gateway.front import Gateway
+from vpcgate.gateway.front import Gateway, Observer
 from vpcgate.gateway.guard_setup import (
     USAGE_PATH,
     GuardSettings,
@@ -68,6 +69,8 @@ from vpcgate.http.server import HttpServer
 from vpcgate.limits.plans import PlanIndex
 from vpcgate.limits.state import State, open_state
 from vpcgate.network.model import Instance
+from vpcgate.observe.access_log import AccessLog
+from vpcgate.observe.trace import TracePrinter
 from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from vpcgate.spec.assemble import DeployedApi, assemble_apis
 from vpcgate.spec.model import ApiKey, RestApi
@@ -94,6 +97,8 @@ class AppConfig:
     drain_seconds: float = 5.0
     reuse_port: bool = False  # several processes serve one port (SO_REUSEPORT): ``up --workers N``
     guards: GuardSettings = field(default_factory=GuardSettings)  # state, account limit, keys, clock
+    trace: bool = False  # print every request's execution trace to stderr (``up --trace``)
+    access_log: str | None = None  # "-" (stderr) or a file: one access log line per request
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,8 @@ class App:
         self.stacks = list(stacks)
         self.apis: tuple[DeployedApi, ...] = assemble_apis([d for s in stacks for d in s.resources.values()])
         self.registry = StageRegistry()
-        self.gateway = Gateway(self.registry)
+        self._log_files: list[TextIO] = []
+        self.gateway = Gateway(self.registry, self._observers())
         self.http_client = HttpClient()
         self.functions: FunctionService | None = None
         self.invoke_api: InvokeApi | None = None
@@ -255,11 +261,8 @@ class App:
         assert self.functions is not None and self.state is not None
         settings = self.config.guards
         clock = settings.clock
-        sigv4 = (
-            SigV4Verifier(settings.iam_credentials, region=self.config.region, clock=clock.wall)
-            if settings.iam_credentials
-            else None
-        )
+        # No credentials configured: AWS_IAM methods still work, and refuse every signature (403).
+        sigv4 = SigV4Verifier(settings.iam_credentials, region=self.config.region, clock=clock.wall)
         invoke_for = authorizer_invoker(self.functions)
         cache, keys = self.state.authorizer_cache, self._user_pool_keys
 
@@ -321,7 +324,36 @@ class App:
         await launchers.prepare(specs)
         return launchers.launcher_for
 
+    def _observers(self) -> list[Observer]:
+        """The execution trace and access log, when the configuration asks for them."""
+        observers: list[Observer] = []
+        if self.config.trace:
+            observers.append(TracePrinter(sys.stderr.write))
+        target = self.config.access_log
+        if target:
+            if target == "-":
+                write = sys.stderr.write
+            else:
+                try:
+                    handle = open(target, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (closed at stop)
+                except OSError as error:
+                    raise ConfigError(f"cannot open the access log {target}: {error.strerror}") from None
+                self._log_files.append(handle)
+                write = handle.write
+            observers.append(AccessLog(self._access_log_format, write))
+        return observers
+
+    def _access_log_format(self, api_id: str, stage: str) -> str | None:
+        for api in self.apis:
+            if api.id == api_id:
+                for spec in api.stages:
+                    if spec.name == stage and spec.access_log is not None:
+                        return spec.access_log.format
+        return None
+
     async def stop(self) -> None:
+        for handle in self._log_files:
+            handle.flush()
         if self._server is not None:
             await self._server.close()
             self._server = None
