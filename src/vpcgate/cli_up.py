@@ -89,6 +89,13 @@ __all__ = ["up"]
     help="Processes serving the port (host network mode); each has its own function workers.",
 )
 @click.option("--watch", is_flag=True, help="Redeploy when a template or function code changes.")
+@click.option("--trace", is_flag=True, help="Print each request's execution trace (the console's Test view).")
+@click.option(
+    "--access-log",
+    metavar="FILE|-",
+    default=None,
+    help="Write access log lines (a Stage's AccessLogSetting format, else CLF) to FILE, or - for stderr.",
+)
 @click.option("--quiet", is_flag=True, help="Warnings only: no function logs (they cost ~1 ms a request).")
 @click.option(
     "--state",
@@ -142,6 +149,8 @@ def up(
     state_dir: Path,
     workers: int,
     watch: bool,
+    trace: bool,
+    access_log: str | None,
     quiet: bool,
     state: str,
     state_fail: str,
@@ -170,6 +179,8 @@ def up(
         state_dir=state_dir,
         network_mode=network_mode,
         guards=guard_settings(guard_options, DEFAULT_ACCOUNT_ID),
+        trace=trace,
+        access_log=access_log,
     )
     app = App.deploy(config)
     _logging(quiet)
@@ -320,6 +331,8 @@ def _spawn(
         "watch": watch,
         "quiet": quiet,
         "guards": guards,
+        "trace": config.trace,
+        "access_log": config.access_log,
     }
     argv = [sys.executable, "-c", _WORKER, json.dumps(settings)]
     return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
@@ -358,6 +371,8 @@ def worker_main() -> None:
         port=settings["port"],
         state_dir=Path(settings["state_dir"]),
         reuse_port=True,
+        trace=bool(settings.get("trace")),
+        access_log=settings.get("access_log"),
         guards=(
             guard_settings(settings["guards"], settings["account_id"])
             if settings.get("guards")

@@ -10,11 +10,14 @@
     → method response (x-amzn-RequestId, x-amz-apigw-id, X-Amzn-Trace-Id on every response)
 
 If rendering a gateway response itself fails, the built-in bytes of the generic 500 are sent.
+When ``inv.timings`` is a dict (an observer asked for it), each step's duration is recorded there
+under the step's class name.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from vpcgate.gateway.context import Invocation, Reply
 from vpcgate.gateway.errors import Default5xxError, GatewayError
@@ -37,11 +40,14 @@ PRELUDE: tuple[Step, ...] = (ParseStep(), RouteStep())
 async def run_chain(inv: Invocation) -> HttpResponse:
     """Run one request through its stage; always returns a response."""
     try:
-        for step in PRELUDE:
-            await step(inv)
-        assert inv.route is not None
-        for step in inv.route.method.steps:
-            await step(inv)
+        if inv.timings is None:
+            for step in PRELUDE:
+                await step(inv)
+            assert inv.route is not None
+            for step in inv.route.method.steps:
+                await step(inv)
+        else:
+            await _timed_steps(inv, inv.timings)
         reply = inv.reply
         if reply is None:
             raise RuntimeError("the chain ended without a reply")
@@ -53,6 +59,23 @@ async def run_chain(inv: Invocation) -> HttpResponse:
         )
         reply = render_error(inv, Default5xxError())
     return method_response(inv, reply)
+
+
+async def _timed_steps(inv: Invocation, timings: dict[str, float]) -> None:
+    """The same steps, each one's duration recorded (for the execution trace and access log)."""
+    for step in PRELUDE:
+        await _timed(step, inv, timings)
+    assert inv.route is not None
+    for step in inv.route.method.steps:
+        await _timed(step, inv, timings)
+
+
+async def _timed(step: Step, inv: Invocation, timings: dict[str, float]) -> None:
+    started = time.perf_counter()
+    try:
+        await step(inv)
+    finally:
+        timings[type(step).__name__] = (time.perf_counter() - started) * 1000
 
 
 def render_error(inv: Invocation, error: GatewayError) -> Reply:

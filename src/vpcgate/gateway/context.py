@@ -71,6 +71,7 @@ class IntegrationResult:
     failed: bool = False
     error_message: str | None = None
     base64: bool = False  # AWS_PROXY: the function set isBase64Encoded
+    log: str = ""  # a Lambda integration: the function's log for this invocation (execution trace)
 
 
 @dataclass(slots=True)
@@ -97,6 +98,8 @@ class Invocation:
     endpoint: EndpointRequest | None = None
     integration: IntegrationResult | None = None
     reply: Reply | None = None
+    # step name → milliseconds, kept only when an observer (trace, access log) wants timings
+    timings: dict[str, float] | None = None
 
     def header(self, name: str) -> str | None:
         """The last value of a request header (case-insensitive), as API Gateway's single-value maps."""

@@ -15,10 +15,13 @@ A request that names no deployed API and stage gets 403 ``{"message":"Forbidden"
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
+from typing import Protocol
 
 from vpcgate.gateway.build import CompiledStage
 from vpcgate.gateway.chain import run_chain
@@ -28,7 +31,9 @@ from vpcgate.gateway.responses import GatewayResponses
 from vpcgate.gateway.stage_registry import StageRegistry, StageTable
 from vpcgate.http.message import Headers, HttpRequest, HttpResponse
 
-__all__ = ["Gateway", "locate", "new_ids"]
+__all__ = ["Gateway", "Observer", "locate", "new_ids"]
+
+log = logging.getLogger("vpcgate.gateway")
 
 _HOST_SUFFIX = ".execute-api.localhost"
 _USER_REQUEST = "/_user_request_"
@@ -75,11 +80,20 @@ def locate(table: StageTable, request: HttpRequest) -> tuple[CompiledStage, str]
     return (found, rest) if found is not None else None
 
 
-class Gateway:
-    """``async (HttpRequest) -> HttpResponse`` for every deployed stage."""
+class Observer(Protocol):
+    """Sees every request that reached a stage, once its response is ready (execution trace,
+    access log: :mod:`vpcgate.observe`). ``latency_ms`` is the whole chain's time."""
 
-    def __init__(self, registry: StageRegistry) -> None:
+    def __call__(self, inv: Invocation, response: HttpResponse, latency_ms: float) -> None: ...
+
+
+class Gateway:
+    """``async (HttpRequest) -> HttpResponse`` for every deployed stage. With ``observers``, each
+    request records its steps' timings and is shown to every observer."""
+
+    def __init__(self, registry: StageRegistry, observers: Sequence[Observer] = ()) -> None:
         self.registry = registry
+        self.observers = tuple(observers)
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         found = locate(self.registry.table, request)
@@ -87,7 +101,20 @@ class Gateway:
         if found is None:
             return _forbidden(ids)
         stage, path = found
-        return await run_chain(Invocation(request, stage, path, ids))
+        if not self.observers:
+            return await run_chain(Invocation(request, stage, path, ids))
+        return await self._observed(Invocation(request, stage, path, ids, timings={}))
+
+    async def _observed(self, inv: Invocation) -> HttpResponse:
+        started = time.perf_counter()
+        response = await run_chain(inv)
+        latency_ms = (time.perf_counter() - started) * 1000
+        for observer in self.observers:
+            try:
+                observer(inv, response, latency_ms)
+            except Exception:
+                log.exception("%s: an observer failed", inv.ids.request_id)
+        return response
 
 
 def _forbidden(ids: RequestIds) -> HttpResponse:

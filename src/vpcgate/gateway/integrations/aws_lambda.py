@@ -88,9 +88,13 @@ class LambdaCustom(_Invoke):
         result = await self.call(inv, inv.endpoint.body)
         if result.function_error:
             return IntegrationResult(
-                200, result.payload, failed=True, error_message=error_message(result.payload)
+                200,
+                result.payload,
+                failed=True,
+                error_message=error_message(result.payload),
+                log=result.log,
             )
-        return IntegrationResult(200, result.payload)
+        return IntegrationResult(200, result.payload, log=result.log)
 
 
 class LambdaProxy(_Invoke):
@@ -111,6 +115,7 @@ class LambdaProxy(_Invoke):
             response.body.encode(),
             response.headers,
             base64=response.is_base64_encoded,
+            log=result.log,
         )
 
     def _is_binary(self, inv: Invocation) -> bool:
