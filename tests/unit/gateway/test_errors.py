@@ -43,14 +43,14 @@ TABLE: list[tuple[str, type[e.GatewayError], int, str, bytes]] = [
         e.BadRequestParametersError,
         400,
         "BadRequestException",
-        b'{"message":"Missing required request parameters: []"}',
+        b'{"message": "Missing required request parameters: []"}',  # request validation: spaced
     ),
     (
         "BAD_REQUEST_BODY",
         e.BadRequestBodyError,
         400,
         "BadRequestException",
-        b'{"message":"Invalid request body"}',
+        b'{"message": "Invalid request body"}',  # request validation: spaced
     ),
     (
         "EXPIRED_TOKEN",
@@ -177,7 +177,7 @@ def test_bad_request_parameters_names_them_as_aws_does() -> None:
     assert error.validation_error == error.message
     assert (
         GatewayResponses().render(error).body
-        == b'{"message":"Missing required request parameters: [q, x-id]"}'
+        == b'{"message": "Missing required request parameters: [q, x-id]"}'
     )
 
 
@@ -195,7 +195,7 @@ def test_explicit_deny_message_and_capital_m() -> None:
 
 def test_message_is_json_escaped() -> None:
     rendered = GatewayResponses().render(e.BadRequestBodyError('bad "quote"\n'))
-    assert rendered.body == b'{"message":"bad \\"quote\\"\\n"}'
+    assert rendered.body == b'{"message": "bad \\"quote\\"\\n"}'
 
 
 def test_unknown_type_is_a_key_error() -> None:
