@@ -21,7 +21,8 @@ Errors (each answered through ``error_response(status)``, then the connection is
     unparsable request, smuggling    → 400 (Rejected, or llhttp's HttpParserError)
     Expect other than 100-continue   → 417
     HTTP/2.0 and other majors        → 505
-    body over max_body               → 413 (from Content-Length before reading, or while reading)
+    body over max_body               → 413 (from Content-Length before reading, or while reading;
+                                       also chunk framing and extensions over max_body)
     target over max_target           → 414
     header values, count or head     → 431
     head or body not sent in time    → 408 (a connection that sent nothing is closed quietly)
@@ -166,6 +167,7 @@ class _Connection(asyncio.Protocol):
         self._head: Head | None = None
         self._body: list[bytes] = []
         self._body_size = 0
+        self._body_raw = 0  # bytes received while reading this body
         self._rejection: Rejected | None = None
         # answering
         self._queue: deque[_Item] = deque()
@@ -195,10 +197,11 @@ class _Connection(asyncio.Protocol):
         try:
             if self._in_head and len(data) > self._limits.max_head - self._head_bytes:
                 self._feed_bounded(data)
-            else:
-                if self._in_head:
-                    self._head_bytes += len(data)
+            elif self._in_head:
+                self._head_bytes += len(data)
                 self._parser.feed_data(data)
+            else:
+                self._feed_body(data)
         except httptools.HttpParserUpgrade:
             self._stop()  # the request is complete and queued; no protocol switch: close after it
         except Rejected as rejected:
@@ -213,7 +216,7 @@ class _Connection(asyncio.Protocol):
         """Feed a head no further than ``max_head`` bytes, so a huge header is never buffered."""
         while data and not self._stop_reading:
             if not self._in_head:
-                self._parser.feed_data(data)
+                self._feed_body(data)
                 return
             room = self._limits.max_head - self._head_bytes
             if room <= 0:
@@ -221,6 +224,14 @@ class _Connection(asyncio.Protocol):
             piece, data = data[:room], data[room:]
             self._head_bytes += len(piece)
             self._parser.feed_data(piece)
+
+    def _feed_body(self, data: bytes) -> None:
+        """Feed body bytes, bounding what a body costs beyond its bytes: chunk sizes, extensions
+        (llhttp skips them without a limit) and trailers may not add up to more than ``max_body``."""
+        self._body_raw += len(data)
+        self._parser.feed_data(data)
+        if not self._in_head and self._body_raw - self._body_size > self._limits.max_body:
+            raise Rejected(413, "chunk framing too large")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
@@ -252,6 +263,7 @@ class _Connection(asyncio.Protocol):
         self._head = None
         self._body = []
         self._body_size = 0
+        self._body_raw = 0
         if self._timer_kind != "head":
             self._arm("head", self._limits.header_timeout)
 

@@ -105,3 +105,10 @@ async def test_a_slow_handler_is_not_a_slow_client(served: Served) -> None:
     raw = b"GET /slow?0.6 HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n"
     data = await exchange(served.address, raw)
     assert data.startswith(b"HTTP/1.1 200 OK")
+
+
+async def test_endless_chunk_extensions_get_413(served: Served) -> None:
+    # llhttp skips chunk extensions without keeping them; their bytes are still bounded.
+    start = b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n1;ext="
+    data = await exchange(served.address, [start] + [b"v" * 500] * 8)
+    assert data.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")

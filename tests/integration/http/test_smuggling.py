@@ -38,6 +38,10 @@ REFUSED_400 = {
     "te-gzip": post(b"Transfer-Encoding: gzip\r\n"),
     "te-twice": post(CHUNKED + CHUNKED, b"0\r\n\r\n"),
     "te-obs-fold": post(b"Transfer-Encoding: \r\n chunked\r\n", b"0\r\n\r\n"),
+    "te-tab-fold": post(b"Transfer-Encoding:\r\n\tchunked\r\n", b"0\r\n\r\n"),
+    "te-chunked-then-identity": post(CHUNKED + b"Transfer-Encoding: identity\r\n", b"0\r\n\r\n"),
+    "cl-with-te-identity": post(b"Content-Length: 3\r\nTransfer-Encoding: identity\r\n", b"abc"),
+    "te-space-before-colon": post(b"Transfer-Encoding : chunked\r\n", b"0\r\n\r\n"),
     "te-http10": b"POST / HTTP/1.0\r\n" + CHUNKED + b"\r\n0\r\n\r\n",
     # chunk framing
     "chunk-bad-hex": post(CHUNKED, b"zz\r\nab\r\n0\r\n\r\n"),
@@ -59,6 +63,7 @@ REFUSED_400 = {
     "ctl-in-value": b"GET / HTTP/1.1\r\n" + H + b"X: a\x01b\r\n\r\n",
     "del-in-value": b"GET / HTTP/1.1\r\n" + H + b"X: a\x7fb\r\n\r\n",
     "bad-name-char": b"GET / HTTP/1.1\r\n" + H + b"X(y): a\r\n\r\n",
+    "nul-in-name": b"GET / HTTP/1.1\r\n" + H + b"X\x00Y: a\r\n\r\n",
     "empty-name": b"GET / HTTP/1.1\r\n" + H + b": a\r\n\r\n",
     "trailing-space-after-version": b"GET / HTTP/1.1 \r\n" + H + b"\r\n",
     # request line and target
