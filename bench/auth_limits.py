@@ -1,0 +1,274 @@
+"""The throughput cost of API key + usage-plan throttling (issue 7), side by side in one run.
+
+Paths measured (real ``vpcgate up`` processes, real HTTP, host network mode, --quiet):
+
+- **seed GET /** (the acceptance path: custom Lambda integration, the seed's Node function, Express):
+  the seed's API as it is ("plain") next to a copy of it whose GET / requires an API key in a usage
+  plan with a plan throttle, a per-method plan throttle and a daily quota ("keyed"); the two APIs are
+  served by the same process, so their ratio is measured under the same conditions;
+- **MOCK GET** (no integration cost, so the step cost shows at its largest: this is the row that
+  measures the steps themselves; per-request cost = 1/keyed - 1/plain): ``/`` and ``/keyed``.
+
+Each of the two state stores gets its own gateway process: ``--state memory`` and
+``--state redis://`` (a redis-server started here on a free port, killed by pid). The account-level
+bucket is switched off (``--account-rate 0 --account-burst 0``) so that "plain" has no guard step at
+all and "keyed" has exactly the api key and throttle steps (quota + 2 plan buckets: one store call).
+Targets (issue 7): keyed ≤ 10 % fewer requests/s than plain with memory, ≤ 25 % with Redis — on the
+seed path. 2 cores shared by the load generator, the gateway, Node, Express (and Redis): compare
+within a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.gateway_chain import NODE_CACHE, RUN_UP, SEED, _Connection, _free_port, _wait_port
+
+KEY = "bench-api-key-value-0123456789"
+
+MOCK_TEMPLATE: dict[str, Any] = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Resources": {
+        "Api": {
+            "Type": "AWS::ApiGateway::RestApi",
+            "Properties": {
+                "Name": "bench-limits-mock",
+                "Body": {
+                    "swagger": "2.0",
+                    "info": {"title": "bench-limits-mock", "version": "1"},
+                    "securityDefinitions": {
+                        "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}
+                    },
+                    "paths": {
+                        "/": {"get": {"x-amazon-apigateway-integration": "MOCK"}},
+                        "/keyed": {
+                            "get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": "MOCK"}
+                        },
+                    },
+                },
+            },
+        },
+        "Deployment": {
+            "Type": "AWS::ApiGateway::Deployment",
+            "Properties": {"RestApiId": {"Ref": "Api"}, "StageName": "prod"},
+        },
+    },
+}
+MOCK_INTEGRATION = {
+    "type": "mock",
+    "requestTemplates": {"application/json": '{"statusCode": 200}'},
+    "responses": {
+        "default": {
+            "statusCode": "200",
+            "responseTemplates": {"application/json": '{"message":"Hello World!"}'},
+        }
+    },
+}
+
+
+def _plan(api: str, stage_dependency: str, key_value: str | None = None) -> dict[str, Any]:
+    """An API key (given value) in a usage plan with plan + per-method throttles and a daily quota."""
+    huge = {"RateLimit": 1_000_000, "BurstLimit": 1_000_000}
+    return {
+        "BenchPlan": {
+            "Type": "AWS::ApiGateway::UsagePlan",
+            "DependsOn": stage_dependency,
+            "Properties": {
+                "ApiStages": [
+                    {"ApiId": {"Ref": api}, "Stage": "prod", "Throttle": {"//GET": huge, "/keyed/GET": huge}}
+                ],
+                "Throttle": huge,
+                "Quota": {"Limit": 1_000_000_000, "Period": "DAY"},
+            },
+        },
+        "BenchKey": {
+            "Type": "AWS::ApiGateway::ApiKey",
+            "Properties": {"Name": "bench", "Enabled": True, "Value": key_value or KEY},
+        },
+        "BenchLink": {
+            "Type": "AWS::ApiGateway::UsagePlanKey",
+            "Properties": {
+                "KeyId": {"Ref": "BenchKey"},
+                "KeyType": "API_KEY",
+                "UsagePlanId": {"Ref": "BenchPlan"},
+            },
+        },
+    }
+
+
+def _templates(scratch: Path) -> list[Path]:
+    mock = copy.deepcopy(MOCK_TEMPLATE)
+    paths = mock["Resources"]["Api"]["Properties"]["Body"]["paths"]
+    for methods in paths.values():
+        methods["get"]["x-amazon-apigateway-integration"] = MOCK_INTEGRATION
+    mock["Resources"].update(_plan("Api", "Deployment", "bench-mock-key-value-0123456789"))
+    keyed = json.loads((SEED / "cloudformation" / "vpc-proxy.template.json").read_text())
+    api = keyed["Resources"]["ProxyApi"]["Properties"]
+    api["Name"] = "vpc-proxy-keyed"
+    api["Body"]["securityDefinitions"] = {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}
+    api["Body"]["paths"]["/"]["get"]["security"] = [{"api_key": []}]
+    keyed["Resources"].update(_plan("ProxyApi", "ProxyApiDeployment"))
+    files = [scratch / "mock.json", scratch / "seed-keyed.json"]
+    files[0].write_text(json.dumps(mock))
+    files[1].write_text(json.dumps(keyed))
+    return [files[0], SEED / "cloudformation" / "vpc-proxy.template.json", files[1]]
+
+
+async def _connect(port: int, path: str, key: str | None) -> _Connection:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key_header = f"x-api-key: {key}\r\n" if key else ""
+    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n{key_header}\r\n"
+    return _Connection(reader, writer, head.encode())
+
+
+async def _throughput(
+    port: int, path: str, concurrency: int, seconds: float, key: str | None
+) -> tuple[float, int]:
+    """Requests/s over ``concurrency`` keep-alive connections for ``seconds``; and the non-200 count."""
+    connections = [await _connect(port, path, key) for _ in range(concurrency)]
+    done = failures = 0
+    stop = time.perf_counter() + seconds
+
+    async def loop(connection: _Connection) -> None:
+        nonlocal done, failures
+        while time.perf_counter() < stop:
+            if await connection.get() != 200:
+                failures += 1
+            done += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(loop(c) for c in connections))
+    elapsed = time.perf_counter() - start
+    for connection in connections:
+        connection.writer.close()
+    return done / elapsed, failures
+
+
+async def _measure(port: int, paths: dict[str, tuple[str, str | None]]) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    for path, key in paths.values():  # warm: workers started, connections pooled
+        await _throughput(port, path, 4, 0.5, key)
+    for _ in range(3):  # three rounds, interleaved, best of each: the machine is noisy
+        for name, (path, key) in paths.items():
+            rate, failures = await _throughput(port, path, 32, 2.0, key)
+            if failures:
+                raise RuntimeError(f"{name}: {failures} non-200 answers")
+            rates[name] = max(rates.get(name, 0.0), rate)
+    return rates
+
+
+def _paths(banner: str) -> dict[str, tuple[str, str | None]]:
+    ids = dict(re.findall(r"api (\S+) \((\w+)\) stage prod:", banner))
+
+    def at(api: str, path: str) -> str:
+        return f"/restapis/{ids[api]}/prod/_user_request_{path}"
+
+    return {
+        "seed plain": (at("vpc-proxy", "/"), None),
+        "seed keyed": (at("vpc-proxy-keyed", "/"), KEY),
+        "MOCK plain": (at("bench-limits-mock", "/"), None),
+        "MOCK keyed": (at("bench-limits-mock", "/keyed"), "bench-mock-key-value-0123456789"),
+    }
+
+
+def _gateway(
+    templates: list[Path], port: int, state: str, scratch: Path, express_port: int
+) -> subprocess.Popen[str]:
+    argv = [sys.executable, "-c", RUN_UP, *map(str, templates), "--port", str(port)]
+    argv += ["--state-dir", str(scratch / f"state-{port}"), "--quiet", "--state", state]
+    argv += ["--account-rate", "0", "--account-burst", "0"]
+    overrides = ["BackendHost=127.0.0.1", f"BackendPort={express_port}"]
+    for override in [*overrides, "SecurityGroupId=sg-12345678", "SubnetId=subnet-12345678"]:
+        argv += ["--parameter-overrides", override]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def _banner(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    banner = ""
+    for line in process.stdout:
+        banner += line
+        if "serving on" in line:
+            return banner
+    raise RuntimeError(f"vpcgate up did not start (exit status {process.wait()})")
+
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _rows(store: str, rates: dict[str, float]) -> list[tuple[str, str]]:
+    rows = []
+    for path in ("seed", "MOCK"):
+        plain, keyed = rates[f"{path} plain"], rates[f"{path} keyed"]
+        rows.append((f"{path} GET plain req/s ({store})", f"{plain:,.0f}"))
+        rows.append((f"{path} GET key+plan req/s ({store})", f"{keyed:,.0f}"))
+        rows.append(
+            (f"{path} GET key+plan cost ({store})", f"{(1 - keyed / plain) * 100:+.1f} % fewer req/s")
+        )
+    return rows
+
+
+def run() -> list[tuple[str, str]]:
+    express_port, redis_port = _free_port(), _free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PORT": str(express_port), "HOST": "127.0.0.1"}
+    express = subprocess.Popen(
+        ["node", "index.js"], cwd=NODE_CACHE / "express-app", env=env, stdout=subprocess.DEVNULL
+    )
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    rows: list[tuple[str, str]] = []
+    try:
+        _wait_port(express_port, express)
+        _wait_port(redis_port, redis)
+        with tempfile.TemporaryDirectory(prefix="vpcgate-bench-limits-") as scratch_dir:
+            scratch = Path(scratch_dir)
+            templates = _templates(scratch)
+            for store, state in (("memory", "memory"), ("Redis", f"redis://127.0.0.1:{redis_port}/0")):
+                port = _free_port()
+                gateway = _gateway(templates, port, state, scratch, express_port)
+                try:
+                    paths = _paths(_banner(gateway))
+                    rows += _rows(store, asyncio.run(_measure(port, paths)))
+                finally:
+                    _stop(gateway)
+                time.sleep(0.2)
+    finally:
+        for process in (express, redis):
+            process.kill()
+            process.wait()
+    return rows
+
+
+if __name__ == "__main__":
+    for name, value in run():
+        print(f"{name}: {value}")
