@@ -109,15 +109,27 @@ def validate(
     show_default=True,
     help="auto: namespaces when root, else host (announced).",
 )
-def demo(seed: Path, mode: str) -> None:
-    """Run the seed architecture end to end and compare every answer with the seed's README."""
+@click.option("--no-serve", is_flag=True, help="Stop after the checks instead of serving the example.")
+@click.option(
+    "--port", default=3000, show_default=True, help="Port the example is served on after the checks."
+)
+def demo(seed: Path, mode: str, no_serve: bool, port: int) -> None:
+    """Run the seed architecture end to end and compare every answer with the seed's README; then
+    the project's own example (examples/private-notes), checked, then served until Ctrl-C."""
     import asyncio
 
-    from vpcgate.demo import run_demo
+    from vpcgate.demo import run_demo, run_example, serve_example
 
-    if not asyncio.run(run_demo(seed, out.print, mode)):
+    say = out.print
+    if not asyncio.run(run_demo(seed, say, mode)):
         raise click.exceptions.Exit(1)
-    out.print("[green]The seed works end to end: every answer is the one its README promises.[/green]")
+    say("[green]The seed works end to end: every answer is the one its README promises.[/green]")
+    say("examples/private-notes (Python backend, Python proxy function, the API):")
+    if not asyncio.run(run_example(say, mode)):
+        raise click.exceptions.Exit(1)
+    say("[green]The project's own example works end to end.[/green]")
+    if not no_serve:
+        asyncio.run(serve_example(say, mode, port))
 
 
 def _register_commands() -> None:

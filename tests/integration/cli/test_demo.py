@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,7 +21,17 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def run_demo(seed_dir: Path, mode: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "vpcgate", "demo", "--seed", str(seed_dir), "--network-mode", mode],
+        [
+            sys.executable,
+            "-m",
+            "vpcgate",
+            "demo",
+            "--seed",
+            str(seed_dir),
+            "--network-mode",
+            mode,
+            "--no-serve",
+        ],
         check=False,
         capture_output=True,
         text=True,
@@ -41,6 +56,40 @@ def test_demo_answers_as_the_seed_readme_promises(seed_dir: Path, tmp_path: Path
     result = run_demo(seed_dir, mode)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith(("ok", "FAIL"))]
-    assert len(rows) == 6
+    assert len(rows) == 6 + 5  # the seed's table, then examples/private-notes
     assert all(row.startswith("ok") for row in rows), rows
     assert f"network mode: {mode}" in result.stdout
+    assert "The project's own example works end to end." in result.stdout
+
+
+def test_demo_serves_the_example_with_curl_lines(seed_dir: Path, tmp_path: Path) -> None:
+    """After the checks, ``vpcgate demo`` prints invoke URLs and curl lines and serves until Ctrl-C."""
+    express_dir(seed_dir, tmp_path)
+    argv = [sys.executable, "-m", "vpcgate", "demo", "--seed", str(seed_dir), "--network-mode", "host"]
+    process = subprocess.Popen(
+        [*argv, "--port", str(_free_port())], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "serving until Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        curl = re.search(r"curl -i (http://127\.0\.0\.1:\d+/notes/)\n", text)
+        assert curl is not None, text
+        with urllib.request.urlopen(curl.group(1), timeout=10) as response:
+            assert json.loads(response.read()) == {"message": "Hello from the private subnet"}
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from vpcgate.errors import ConfigError
+from vpcgate.network.confine import reachable_by_others
 
 HERE = Path(__file__).resolve().parent
 PYTHON_BOOTSTRAP = HERE / "python_bootstrap.py"
@@ -76,8 +77,23 @@ def node_executable() -> str:
     return str(Path(found).resolve())
 
 
+@cache
 def python_executable() -> str:
-    """The interpreter vpcgate runs on (never a version-manager shim: ``sys.executable`` is real)."""
+    """The interpreter Python workers run on: the one vpcgate runs on (``sys.executable``, real, never
+    a version-manager shim) when any uid may execute it; else a system interpreter of the same
+    version (``/usr/bin/python3.11``), else ``/usr/bin/python3``.
+
+    Why: in namespaces mode a function runs as its own unprivileged uid, and an interpreter under a
+    0700 home (a pyenv in /root, which a venv's ``bin/python`` links to) is out of its reach. The
+    bootstrap runs with ``-I -S`` on the standard library only, so any CPython 3 of the same version
+    serves it alike. Found none: ``sys.executable``, and the confined launcher says why it cannot run.
+    """
+    if reachable_by_others(Path(sys.executable)):
+        return sys.executable
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (f"/usr/bin/python{version}", f"/usr/local/bin/python{version}", "/usr/bin/python3"):
+        if reachable_by_others(Path(candidate)):
+            return str(Path(candidate).resolve())
     return sys.executable
 
 
