@@ -1,8 +1,11 @@
-"""THE SEED through the private subnet (namespaces mode, root): the project's network stack builds
+"""The acceptance test of issue 6 ("Done when"), in one place.
+
+THE SEED through the private subnet (namespaces mode, root): the project's network stack builds
 the VPC as network namespaces with nftables; its instance runs the seed's Express app (UserData) at
 10.0.1.10 inside the private subnet; the seed's template is deployed unchanged (the network stack's
 outputs fill its four parameters); its Node function runs in its ENI's namespace. Every row of the
 seed README's table, GET /prod/ 100 times in a row, and the host itself cannot reach the backend.
+(Host mode's run of the same table, without isolation: tests/integration/gateway/test_seed.py.)
 """
 
 from __future__ import annotations
