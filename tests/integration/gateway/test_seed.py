@@ -4,7 +4,8 @@ README's table.
 
 Network: host mode. The Express app listens on 127.0.0.1 and BackendHost/BackendPort are
 overridden to reach it (the network stack's instance is not started in host mode). Running the
-same table through the private subnet (namespaces mode, root) is the acceptance test, ``tests/seed/test_seed.py``.
+same table through the private subnet (namespaces mode, root) is the acceptance test,
+``tests/seed/test_seed.py``.
 """
 
 from __future__ import annotations
