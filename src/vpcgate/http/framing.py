@@ -50,6 +50,8 @@ class Rejected(Exception):
 class Head:
     """What the checked head tells the server: the target split, and whether to send 100 Continue."""
 
+    method: str
+    version: str
     path: str
     query: str
     host: str | None  # the authority of an absolute-form target (replaces Host), else None
@@ -65,7 +67,9 @@ def inspect_head(method: str, target: str, version: str, headers: list[tuple[str
     if fields.hosts > 1 or (version == "1.1" and fields.hosts == 0):
         raise Rejected(400, "a request has one Host header (HTTP/1.1 must have it)")
     path, query, host = _split_target(method, target)
-    return Head(path, query, host, fields.expect_continue, fields.content_length, fields.chunked)
+    return Head(
+        method, version, path, query, host, fields.expect_continue, fields.content_length, fields.chunked
+    )
 
 
 @dataclass(slots=True)

@@ -95,28 +95,54 @@ def encode_response(
 ) -> bytes:
     """The response's bytes on the wire (adds Content-Length, Date and Connection; the handler's own
     Connection header is dropped: hop-by-hop framing is the server's). Raises UnsafeResponse."""
-    reason = _REASONS.get(response.status, "Unknown")
-    lines = [f"HTTP/1.1 {response.status} {reason}"]
-    headers = response.headers
-    if "content-length" not in headers:
+    return _assemble(response, _scan(response), keep_alive, head, http_version)
+
+
+class _Scan:
+    """The handler's headers as lines, and what the server must know of them (one pass)."""
+
+    __slots__ = ("has_date", "has_length", "lines", "wants_close")
+
+    def __init__(self, lines: list[str], has_length: bool, has_date: bool, wants_close: bool) -> None:
+        self.lines = lines
+        self.has_length = has_length
+        self.has_date = has_date
+        self.wants_close = wants_close
+
+
+def _scan(response: HttpResponse) -> _Scan:
+    lines: list[str] = []
+    has_length = has_date = wants_close = False
+    for name, value in response.headers:
+        lower = name.lower()
+        if lower == "connection":
+            wants_close = wants_close or value.lower() == "close"
+            continue
+        if lower == "content-length":
+            has_length = True
+        elif lower == "date":
+            has_date = True
+        lines.append(f"{name}: {value}")
+    return _Scan(lines, has_length, has_date, wants_close)
+
+
+def _assemble(response: HttpResponse, scan: _Scan, keep_alive: bool, head: bool, http_version: str) -> bytes:
+    status = response.status
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
+    if not scan.has_length:
         lines.append(f"Content-Length: {len(response.body)}")
-    if "date" not in headers:
+    if not scan.has_date:
         lines.append(f"Date: {_DATE.now()}")
     if not keep_alive:
         lines.append("Connection: close")
     elif http_version == "1.0":
         lines.append("Connection: keep-alive")
-    lines.extend(f"{name}: {value}" for name, value in headers if name.lower() != "connection")
+    lines += scan.lines
     text = "\r\n".join(lines) + "\r\n\r\n"
     if text.count("\n") != len(lines) + 1 or text.count("\r") != len(lines) + 1 or "\0" in text:
-        raise UnsafeResponse(f"a header of the {response.status} response contains CR, LF or NUL")
+        raise UnsafeResponse(f"a header of the {status} response contains CR, LF or NUL")
     head_bytes = text.encode("latin-1")
     return head_bytes if head else head_bytes + response.body
-
-
-def _wants_close(response: HttpResponse) -> bool:
-    value = response.headers.get("connection")
-    return value is not None and value.lower() == "close"
 
 
 class _Site:
@@ -130,6 +156,30 @@ class _Site:
         self.draining = False
         self.all_closed = asyncio.Event()
         self.all_closed.set()
+        self.sweeper: asyncio.Task[None] | None = None
+        self.closed = False  # no longer accepting
+
+    def start_sweeper(self) -> None:
+        """Expire deadlines a few times per shortest timeout (one task, not a timer per request)."""
+        limits = self.limits
+        timeouts = [t for t in (limits.header_timeout, limits.body_timeout, limits.keep_alive_timeout) if t]
+        tick = min(1.0, max(0.01, min([*timeouts, limits.linger_timeout]) / 4))
+        self.sweeper = asyncio.get_running_loop().create_task(self._sweep(tick))
+
+    async def _sweep(self, tick: float) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(tick)
+            now = loop.time()
+            for connection in list(self.connections):
+                connection.sweep(now)
+            if self.closed and not self.connections:
+                return
+
+    def stop_sweeper(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.cancel()
+            self.sweeper = None
 
 
 _Item = tuple[HttpRequest, bool] | Rejected
@@ -178,7 +228,8 @@ class _Connection(asyncio.Protocol):
         self._closed = False
         self._writable: asyncio.Future[None] | None = None
         # deadlines
-        self._timer: asyncio.TimerHandle | None = None
+        self._loop = asyncio.get_running_loop()
+        self._deadline = 0.0  # loop time; 0: none
         self._timer_kind = ""
 
     # -- asyncio.Protocol
@@ -320,14 +371,13 @@ class _Connection(asyncio.Protocol):
         headers = Headers(self._headers)
         if head.host is not None:
             headers.set("Host", head.host)
-        version = self._parser.get_http_version()
         request = HttpRequest(
-            method=self._parser.get_method().decode("ascii"),
+            method=head.method,
             path=head.path,
             query=head.query,
             headers=headers,
             body=b"".join(self._body),
-            http_version=version,
+            http_version=head.version,
             client=self._client,
         )
         self._in_head = True
@@ -368,11 +418,16 @@ class _Connection(asyncio.Protocol):
             if self._closed:
                 return
             last = not self._queue and (self._site.draining or self._stop_reading)
-            keep_alive = keep_alive and not last and not _wants_close(response)
-            if not keep_alive:
-                self._write_and_close(response, request.http_version, head=request.method == "HEAD")
+            scan = _scan(response)
+            if not keep_alive or last or scan.wants_close:
+                self._write_and_close(
+                    response, request.http_version, head=request.method == "HEAD", scan=scan
+                )
                 return
-            self._write(response, request, keep_alive=True)
+            assert self._transport is not None
+            self._transport.write(
+                self._encode(response, scan, True, request.http_version, request.method == "HEAD")
+            )
             if self._writable is not None:
                 await self._writable
         self._after_queue()
@@ -389,26 +444,23 @@ class _Connection(asyncio.Protocol):
         else:
             self._arm("idle", self._limits.keep_alive_timeout)
 
-    def _write(self, response: HttpResponse, request: HttpRequest, *, keep_alive: bool) -> None:
-        assert self._transport is not None
-        self._transport.write(
-            self._encode(response, keep_alive, request.http_version, request.method == "HEAD")
-        )
-
-    def _encode(self, response: HttpResponse, keep_alive: bool, version: str, head: bool) -> bytes:
+    def _encode(
+        self, response: HttpResponse, scan: _Scan, keep_alive: bool, version: str, head: bool
+    ) -> bytes:
         try:
-            return encode_response(response, keep_alive=keep_alive, head=head, http_version=version)
+            return _assemble(response, scan, keep_alive, head, version)
         except UnsafeResponse:
             log.exception("refused to send a response")
-            return encode_response(
-                self._site.error_response(500), keep_alive=keep_alive, http_version=version
-            )
+            error = self._site.error_response(500)
+            return _assemble(error, _scan(error), keep_alive, False, version)
 
-    def _write_and_close(self, response: HttpResponse, version: str, *, head: bool = False) -> None:
+    def _write_and_close(
+        self, response: HttpResponse, version: str, *, head: bool = False, scan: _Scan | None = None
+    ) -> None:
         transport = self._transport
         if transport is None or transport.is_closing():
             return
-        transport.write(self._encode(response, False, version, head))
+        transport.write(self._encode(response, scan or _scan(response), False, version, head))
         if not transport.can_write_eof():
             self._close()
             return
@@ -468,20 +520,24 @@ class _Connection(asyncio.Protocol):
 
     # -- deadlines
     def _arm(self, kind: str, seconds: float | None) -> None:
-        self._cancel_timer()
-        if seconds is not None and not self._closed:
+        if seconds is None or self._closed:
+            self._deadline = 0.0
+            self._timer_kind = ""
+        else:
+            self._deadline = self._loop.time() + seconds
             self._timer_kind = kind
-            self._timer = asyncio.get_running_loop().call_later(seconds, self._expired, kind)
 
     def _cancel_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._deadline = 0.0
         self._timer_kind = ""
 
+    def sweep(self, now: float) -> None:
+        """Called by the server's sweeper: expire this connection's deadline if it has passed."""
+        if self._deadline and self._deadline <= now:
+            self._expired(self._timer_kind)
+
     def _expired(self, kind: str) -> None:
-        self._timer = None
-        self._timer_kind = ""
+        self._cancel_timer()
         started = self._in_message or self._head_bytes > 0
         if kind == "linger":
             self._close()
@@ -533,6 +589,7 @@ class HttpServer:
         else:
             self._server = await loop.create_server(factory, host, port, reuse_address=True)
         self._site = site
+        site.start_sweeper()
 
     @property
     def address(self) -> tuple[str, int]:
@@ -552,6 +609,8 @@ class HttpServer:
         if self._server is not None:
             self._server.close()
             self._server = None
+        if self._site is not None:
+            self._site.closed = True
 
     async def shutdown(self, timeout: float = 10.0) -> None:
         """Graceful stop: stop accepting; close idle connections now; let requests in flight (and
@@ -571,3 +630,4 @@ class HttpServer:
             for connection in list(site.connections):
                 connection.abort()
             await asyncio.sleep(0)
+        site.stop_sweeper()
