@@ -79,6 +79,9 @@ async def test_request_authorizer_in_node_sees_headers_query_and_stage_variables
         assert context["authorizer"]["realm"] == "blue"  # a stage variable
         assert context["authorizer"]["type"] == "REQUEST"
         assert context["authorizer"]["path"] == "/request"
+        assert context["authorizer"]["calls"] == "1"
+        again = await gw.call("GET", "/dev/request?tenant=acme", headers=[("X-User", "dave")])
+        assert body(again)["authorizer"]["calls"] == "2"  # TTL 0: no cache, the function runs again
 
         missing_query = await gw.call("GET", "/dev/request", headers=[("X-User", "dave")])
         assert (missing_query.status, missing_query.body) == (401, b'{"message":"Unauthorized"}')
