@@ -333,7 +333,8 @@ class _Connection(asyncio.Protocol):
             self._reject(431, "header values too large")
         if len(self._headers) >= self._limits.max_headers:
             self._reject(431, "too many header fields")
-        self._headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        # llhttp drops a value's leading whitespace but keeps the trailing (RFC 9110 §5.5: not part of it)
+        self._headers.append((name.decode("latin-1"), value.decode("latin-1").rstrip(" \t")))
 
     def on_headers_complete(self) -> None:
         self._in_head = False

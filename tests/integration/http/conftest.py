@@ -38,7 +38,7 @@ async def echo(request: HttpRequest) -> HttpResponse:
     hosts = request.headers.get_all("host")
     names = [name for name, _ in request.headers]
     line = f"{request.method} {request.path}?{request.query} v{request.http_version}"
-    body = f"{line} host={hosts} {names} {request.body!r}"
+    body = f"{line} host={hosts} show={request.headers.get('x-show')!r} {names} {request.body!r}"
     return HttpResponse.of(200, body.encode())
 
 

@@ -169,3 +169,9 @@ async def test_error_response_hook_renders_refusals() -> None:
         await server.shutdown(1)
     assert data.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert b"x-amzn-ErrorType: Custom\r\n" in data and data.endswith(b"rendered 400")
+
+
+async def test_whitespace_around_a_value_is_not_part_of_it(served: Served) -> None:
+    raw = b"GET / HTTP/1.1\r\nHost: h \t\r\nX-Show: \t a \t b \t \r\nConnection: close\r\n\r\n"
+    data = await exchange(served.address, raw)
+    assert data.startswith(b"HTTP/1.1 200 OK") and b"host=['h'] show='a \\t b'" in data
