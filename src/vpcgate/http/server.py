@@ -12,7 +12,8 @@ checks of :mod:`vpcgate.http.framing`, bounds sizes and times with :class:`Serve
 (:mod:`vpcgate.http.limits`), never merges chunked trailers into the headers, and refuses to send
 a response header that would split the response (CR, LF or NUL in it: the handler's response is
 replaced by a 500). A connection is closed after any error response. An ``Upgrade`` request is
-answered as a plain request and the connection closed (no protocol switch is offered).
+answered as a plain request and the connection closed (no protocol switch is offered). A client
+that half-closes after complete requests still gets their answers.
 
 Errors (each answered through ``error_response(status)``, then the connection is closed)::
 
@@ -224,6 +225,7 @@ class _Connection(asyncio.Protocol):
         self._worker: asyncio.Task[None] | None = None
         self._continue_pending = False
         self._stop_reading = False
+        self._peer_done = False  # the client half-closed after complete requests
         self._paused = False
         self._closed = False
         self._writable: asyncio.Future[None] | None = None
@@ -262,6 +264,15 @@ class _Connection(asyncio.Protocol):
                 self._fail(self._rejection)
             elif not self._stop_reading:  # bytes after a 'Connection: close' request are ignored
                 self._fail(Rejected(400, str(error)))
+
+    def eof_received(self) -> bool | None:
+        """The client half-closed: answer what it has fully sent, then close (None: close now)."""
+        self._stop_reading = True
+        self._cancel_timer()
+        if self._idle() or self._in_message:
+            return None
+        self._peer_done = True
+        return True
 
     def _feed_bounded(self, data: bytes) -> None:
         """Feed a head no further than ``max_head`` bytes, so a huge header is never buffered."""
@@ -462,7 +473,7 @@ class _Connection(asyncio.Protocol):
         if transport is None or transport.is_closing():
             return
         transport.write(self._encode(response, scan or _scan(response), False, version, head))
-        if not transport.can_write_eof():
+        if self._peer_done or not transport.can_write_eof():
             self._close()
             return
         transport.write_eof()  # lingering close: FIN now, discard the client's bytes, close later

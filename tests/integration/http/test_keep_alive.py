@@ -91,3 +91,13 @@ async def test_100_continue_waits_for_the_responses_before_it(served: Served) ->
     data = await asyncio.wait_for(reader.read(), 2)
     writer.close()
     assert data.startswith(b"HTTP/1.1 200 OK") and data.endswith(b"b'ok'")
+
+
+async def test_a_half_closed_client_still_gets_its_answers(served: Served) -> None:
+    reader, writer = await asyncio.open_connection(*served.address)
+    writer.write(b"GET /slow?0.2 HTTP/1.1\r\n" + H + b"\r\nGET /second HTTP/1.1\r\n" + H + b"\r\n")
+    writer.write_eof()
+    data = await asyncio.wait_for(reader.read(), 2)
+    writer.close()
+    assert data.count(b"HTTP/1.1 200 OK") == 2 and data.index(b"/slow") < data.index(b"/second")
+    assert data.count(b"Connection: close") == 1
