@@ -7,7 +7,7 @@ Two presets:
   "Length, in characters, of the URL for a regional API: 10240" (a longer request target: 414),
   "Total combined size of all header values: 10240 Bytes" (more: 431) and "Payload size: 10 MB"
   (more: 413). AWS documents no header count, head size or client timeouts: the values for those
-  are the usual edge ones (Apache's 100 header fields; a 10 s head and 30 s body deadline; a 60 s
+  are the usual edge ones (Apache's 100 header fields; a 10 s head, 30 s body and 30 s send deadline; a 60 s
   idle keep-alive, an ALB's default idle timeout) and say so here.
 - ``DEFAULT_LIMITS``: internal listeners (the Lambda Runtime API, the Invoke API), whose clients are
   our own workers and SDKs: Lambda's "1 MB for the total combined size of request line and header
@@ -40,6 +40,8 @@ class ServerLimits:
       end of its header section → 408 and close (a connection that sent nothing is closed quietly);
     - ``body_timeout``: seconds from the end of the header section to the end of the body → 408;
     - ``keep_alive_timeout``: seconds an idle keep-alive connection is kept open;
+    - ``send_timeout``: seconds the server's unsent response bytes may wait without the client
+      reading any of them (a client that sends and never reads) → the connection is aborted;
     - ``max_pipeline``: complete requests waiting for their turn before the server stops reading;
     - ``linger_timeout``: after the last response on a connection the server closes (an error, or
       ``Connection: close``), it half-closes and discards what the client still sends for at most
@@ -55,6 +57,7 @@ class ServerLimits:
     header_timeout: float | None = 30.0
     body_timeout: float | None = 60.0
     keep_alive_timeout: float | None = None
+    send_timeout: float | None = 60.0
     max_pipeline: int = 32
     linger_timeout: float = 2.0
 
@@ -70,4 +73,5 @@ EDGE_LIMITS = ServerLimits(
     header_timeout=10.0,
     body_timeout=30.0,
     keep_alive_timeout=60.0,
+    send_timeout=30.0,
 )

@@ -27,6 +27,7 @@ Errors (each answered through ``error_response(status)``, then the connection is
     target over max_target           → 414
     header values, count or head     → 431
     head or body not sent in time    → 408 (a connection that sent nothing is closed quietly)
+    responses not read in time       → the connection is aborted (send_timeout)
 """
 
 from __future__ import annotations
@@ -163,7 +164,16 @@ class _Site:
     def start_sweeper(self) -> None:
         """Expire deadlines a few times per shortest timeout (one task, not a timer per request)."""
         limits = self.limits
-        timeouts = [t for t in (limits.header_timeout, limits.body_timeout, limits.keep_alive_timeout) if t]
+        timeouts = [
+            t
+            for t in (
+                limits.header_timeout,
+                limits.body_timeout,
+                limits.keep_alive_timeout,
+                limits.send_timeout,
+            )
+            if t
+        ]
         tick = min(1.0, max(0.01, min([*timeouts, limits.linger_timeout]) / 4))
         self.sweeper = asyncio.get_running_loop().create_task(self._sweep(tick))
 
@@ -233,6 +243,8 @@ class _Connection(asyncio.Protocol):
         self._loop = asyncio.get_running_loop()
         self._deadline = 0.0  # loop time; 0: none
         self._timer_kind = ""
+        self._unsent = 0  # write buffer size at the last sweep
+        self._stalled_since = 0.0  # loop time the unsent bytes stopped moving; 0: they move
 
     # -- asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -469,6 +481,7 @@ class _Connection(asyncio.Protocol):
     def _write_and_close(
         self, response: HttpResponse, version: str, *, head: bool = False, scan: _Scan | None = None
     ) -> None:
+        self._queue.clear()  # this is the last answer on this connection
         transport = self._transport
         if transport is None or transport.is_closing():
             return
@@ -544,9 +557,23 @@ class _Connection(asyncio.Protocol):
         self._timer_kind = ""
 
     def sweep(self, now: float) -> None:
-        """Called by the server's sweeper: expire this connection's deadline if it has passed."""
+        """Called by the server's sweeper: expire this connection's deadline if it has passed, and
+        abort it if its unsent bytes have not moved for ``send_timeout``."""
         if self._deadline and self._deadline <= now:
             self._expired(self._timer_kind)
+        transport = self._transport
+        limit = self._limits.send_timeout
+        if transport is None or limit is None:
+            return
+        size = transport.get_write_buffer_size()
+        if not size or size < self._unsent:
+            self._stalled_since = 0.0 if not size else now
+        elif not self._stalled_since:
+            self._stalled_since = now
+        self._unsent = size
+        if self._stalled_since and now - self._stalled_since > limit:
+            log.info("aborting a connection whose client reads nothing")
+            transport.abort()
 
     def _expired(self, kind: str) -> None:
         self._cancel_timer()

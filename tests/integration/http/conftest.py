@@ -22,6 +22,7 @@ LIMITS = ServerLimits(
     header_timeout=0.4,
     body_timeout=0.4,
     keep_alive_timeout=0.4,
+    send_timeout=0.4,
     max_pipeline=4,
     linger_timeout=0.5,
 )
@@ -33,6 +34,8 @@ async def echo(request: HttpRequest) -> HttpResponse:
         await asyncio.sleep(float(request.query or "0.2"))
     if request.path == "/split":
         return HttpResponse.of(200, b"x", [("X-Bad", "a\r\nX-Evil: 1")])
+    if request.path == "/big":
+        return HttpResponse.of(200, b"x" * int(request.query))
     if request.path == "/close":
         return HttpResponse.of(200, b"bye", [("Connection", "close")])
     hosts = request.headers.get_all("host")

@@ -41,6 +41,8 @@ async def test_handler_asking_to_close_closes(served: Served) -> None:
     raw = b"GET /close HTTP/1.1\r\n" + H + b"\r\nGET /b HTTP/1.1\r\n" + H + b"\r\n"
     data = await exchange(served.address, raw)
     assert data.count(b"HTTP/1.1 200 OK") == 1 and data.count(b"Connection: close") == 1
+    await asyncio.sleep(0.2)  # the client has closed: so has the server (the queued /b is dropped)
+    assert served.server.connections == 0
 
 
 async def test_http10_without_keep_alive_is_closed(served: Served) -> None:

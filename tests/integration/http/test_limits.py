@@ -112,3 +112,27 @@ async def test_endless_chunk_extensions_get_413(served: Served) -> None:
     start = b"POST / HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\n1;ext="
     data = await exchange(served.address, [start] + [b"v" * 500] * 8)
     assert data.startswith(b"HTTP/1.1 413 Request Entity Too Large\r\n")
+
+
+async def test_a_client_that_never_reads_is_aborted(served: Served) -> None:
+    _reader, writer = await asyncio.open_connection(*served.address)
+    writer.write(b"GET /big?30000000 HTTP/1.1\r\n" + H + b"\r\n")  # more than the kernel buffers hold
+    await asyncio.sleep(0.1)
+    assert served.server.connections == 1
+    for _ in range(30):
+        await asyncio.sleep(0.1)
+        if served.server.connections == 0:
+            break
+    assert served.server.connections == 0
+    writer.close()
+
+
+async def test_a_slow_reader_that_reads_is_not_aborted(served: Served) -> None:
+    reader, writer = await asyncio.open_connection(*served.address)
+    writer.write(b"GET /big?3000000 HTTP/1.1\r\n" + H + b"Connection: close\r\n\r\n")
+    received = 0
+    while chunk := await asyncio.wait_for(reader.read(200_000), 2):
+        received += len(chunk)
+        await asyncio.sleep(0.05)  # ~4 MB/s: slower than the server writes, never stalled 0.4 s
+    writer.close()
+    assert received > 3_000_000
