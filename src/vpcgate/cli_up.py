@@ -79,7 +79,7 @@ __all__ = ["up"]
     type=click.Path(path_type=Path, file_okay=False),
     default=Path(".vpcgate"),
     show_default=True,
-    help="Where function code is unpacked.",
+    help="Where function code is unpacked (and the usage plans' creation time is kept, for quota offsets).",
 )
 @click.option(
     "--workers",
