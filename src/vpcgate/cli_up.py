@@ -44,6 +44,7 @@ from vpcgate.gateway.guard_setup import (
     parse_iam_credentials,
     parse_jwks_option,
 )
+from vpcgate.http.workers import run as run_loop
 from vpcgate.limits.guard import FailMode
 from vpcgate.limits.rules import ACCOUNT_DEFAULT
 from vpcgate.limits.state import StateConfig
@@ -187,8 +188,7 @@ def up(
     if workers > 1:
         run_workers(app, workers, watch=watch, quiet=quiet, guard_options=guard_options)
         return
-    # Not uvloop yet: vpcgate.http.server asserts asyncio.Transport, which uvloop's transports are not.
-    asyncio.run(serve(app, watch=watch))
+    run_loop(serve(app, watch=watch))  # uvloop (vpcgate.http.workers owns it)
 
 
 def guard_settings(options: dict[str, Any], account_id: str) -> GuardSettings:
@@ -382,7 +382,7 @@ def worker_main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when workers stop
     try:
         app = App.deploy(config)
-        asyncio.run(_serve_worker(app, watch=settings["watch"]))
+        run_loop(_serve_worker(app, watch=settings["watch"]))
     except VpcgateError as error:
         click.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None
