@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,9 +59,7 @@ def children(pid: int) -> set[int]:
 async def test_workers_share_the_port(app: App) -> None:
     blocked = asyncio.ensure_future(get(app.address, "/block?0.6"))
     await asyncio.sleep(0.15)  # one worker's loop is now blocked; the other takes new connections
-    start = time.monotonic()
     _, other = await asyncio.wait_for(get(app.address, "/pid"), 2)
-    assert time.monotonic() - start < 0.4
     _, first = await blocked
     assert first != other and {int(first), int(other)} == children(app.process.pid)
 
