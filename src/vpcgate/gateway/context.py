@@ -100,21 +100,22 @@ class Invocation:
     reply: Reply | None = None
     # step name → milliseconds, kept only when an observer (trace, access log) wants timings
     timings: dict[str, float] | None = None
+    # ``headers`` by lower-case name (the same lists), built once: header() is called many times
+    folded: dict[str, list[str]] | None = None
+
+    def _folded(self) -> dict[str, list[str]]:
+        folded = self.folded
+        if folded is None:
+            folded = self.folded = {key.lower(): values for key, values in self.headers.items()}
+        return folded
 
     def header(self, name: str) -> str | None:
         """The last value of a request header (case-insensitive), as API Gateway's single-value maps."""
-        lower = name.lower()
-        for key, values in self.headers.items():
-            if key.lower() == lower and values:
-                return values[-1]
-        return None
+        values = self._folded().get(name.lower())
+        return values[-1] if values else None
 
     def header_values(self, name: str) -> list[str]:
-        lower = name.lower()
-        for key, values in self.headers.items():
-            if key.lower() == lower:
-                return values
-        return []
+        return self._folded().get(name.lower(), [])
 
     @property
     def path_parameters(self) -> Mapping[str, str]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import secrets
 import time
 import uuid
 from collections.abc import Sequence
@@ -42,10 +41,11 @@ _BUILTIN = GatewayResponses()
 
 def new_ids() -> RequestIds:
     now_ms = int(time.time() * 1000)
+    random = os.urandom(39)  # one system call for the three ids
     return RequestIds(
-        request_id=str(uuid.uuid4()),
-        extended_request_id=base64.b64encode(os.urandom(11)).decode("ascii"),
-        trace_id=f"Root=1-{now_ms // 1000:08x}-{secrets.token_hex(12)}",
+        request_id=str(uuid.UUID(bytes=random[:16], version=4)),
+        extended_request_id=base64.b64encode(random[16:27]).decode("ascii"),
+        trace_id=f"Root=1-{now_ms // 1000:08x}-{random[27:].hex()}",
         epoch_ms=now_ms,
     )
 

@@ -156,6 +156,20 @@ def _copy_tree(tree: dict[str, Any]) -> dict[str, Any]:
     return {k: _copy_tree(v) if type(v) is dict else v for k, v in tree.items()}
 
 
+_PATHS: dict[str, tuple[tuple[str, ...], str]] = {}  # dotted name → (parents, leaf), split once
+_PATHS_KEPT = 4096  # authorizer context keys are the user's: the cache stays bounded
+
+
+def _path(name: str) -> tuple[tuple[str, ...], str]:
+    found = _PATHS.get(name)
+    if found is None:
+        *parents, leaf = name.split(".")
+        found = (tuple(parents), leaf)
+        if len(_PATHS) < _PATHS_KEPT:
+            _PATHS[name] = found
+    return found
+
+
 def context_map(values: Mapping[str, object]) -> dict[str, Any]:
     """Build the ``$context`` tree from flat dotted names (``"identity.sourceIp": "1.2.3.4"``)."""
     tree = _copy_tree(_SKELETON)
@@ -164,7 +178,7 @@ def context_map(values: Mapping[str, object]) -> dict[str, Any]:
         if name.startswith("authorizer.") and name != "authorizer.claims" and value is not None:
             value = java_str(value)
         node = tree
-        *parents, leaf = name.split(".")
+        parents, leaf = _path(name)
         for part in parents:
             child = node.get(part)
             if not isinstance(child, dict):

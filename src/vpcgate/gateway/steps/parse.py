@@ -44,13 +44,14 @@ class ParseStep:
             key = spelling.setdefault(name.lower(), name)
             headers.setdefault(key, []).append(value)
         inv.headers = headers
+        inv.folded = {lower: headers[key] for lower, key in spelling.items()}
         inv.context = context_map(_context_values(inv))
 
 
 def _context_values(inv: Invocation) -> dict[str, object]:
     stage = inv.stage
     ids = inv.ids
-    host = (inv.header("host") or "").rsplit(":", 1)[0] if inv.header("host") else ""
+    host = (inv.header("host") or "").rsplit(":", 1)[0]
     client = inv.request.client
     return {
         "accountId": stage.account_id,
