@@ -58,8 +58,12 @@ class ServiceConfig:
 
 
 def _default_sink(name: str, result: InvokeResult) -> None:
-    for line in result.log.rstrip("\n").split("\n"):
-        log.info("[%s] %s", name, line)
+    """One log record per invocation (its START … REPORT lines, each prefixed with the function's
+    name): one format and one write instead of one per line, and nothing at all below INFO."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    prefix = f"[{name}] "
+    log.info("%s", prefix + result.log.rstrip("\n").replace("\n", "\n" + prefix))
 
 
 @dataclass
