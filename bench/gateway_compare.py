@@ -10,9 +10,10 @@ for
       seed's function on its generation's HTTP agent);
 
 and the ratios (c)/(b) and (d)/(e). vpcgate runs as ``vpcgate up --quiet``, one process, host
-network mode. serverless-offline (serverless 3, serverless-offline 13: the last pair that runs
-without a Serverless account) is installed with npm under ``bench/.serverless-offline/`` on first
-use; a row that cannot run says why and is skipped. The machine's cores are shared by the load
+network mode, without the account-level throttle (its 10,000 requests/s would answer MOCK with
+429s). serverless-offline (serverless 3, serverless-offline 13: the last pair that runs without a
+Serverless account) is installed with npm under ``bench/.serverless-offline/`` on first use; a row
+that cannot run says why and is skipped. The machine's cores are shared by the load
 generator and every server: compare within a run.
 
 Known difference in (e): serverless-offline renders ``$context.resourcePath`` of ``/`` as an empty
@@ -137,6 +138,7 @@ def _vpcgate(express_port: int, scratch: Path) -> dict[str, Measured]:
     mock.write_text(MOCK_TEMPLATE)
     argv = [sys.executable, "-c", RUN_UP, str(mock), str(SEED / "cloudformation" / "vpc-proxy.template.json")]
     argv += ["--port", str(port), "--state-dir", str(scratch / "state"), "--quiet"]
+    argv += ["--account-rate", "0", "--account-burst", "0"]  # AWS's 10,000 rps account limit would 429 MOCK
     for override in (
         "BackendHost=127.0.0.1",
         f"BackendPort={express_port}",
