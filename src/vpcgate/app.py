@@ -64,6 +64,7 @@ from vpcgate.gateway.integrations.permissions import Permissions
 from vpcgate.gateway.stage_registry import StageRegistry
 from vpcgate.gateway.steps.guards import Guards
 from vpcgate.http.client import HttpClient
+from vpcgate.http.limits import EDGE_LIMITS
 from vpcgate.http.message import HttpRequest, HttpResponse
 from vpcgate.http.server import HttpServer
 from vpcgate.limits.plans import PlanIndex
@@ -229,7 +230,7 @@ class App:
         self.state = open_state(guards.state, guards.clock)
         self._user_pool_keys = UserPoolKeys(guards.jwks, self.http_client, guards.clock)
         self.registry.swap(self.compile_stages())
-        server = HttpServer(self._handle)
+        server = HttpServer(self._handle, limits=EDGE_LIMITS)  # API Gateway's REST API quotas
         try:
             if self.config.reuse_port:
                 await server.serve(sock=shared_listener(self.config.host, self.config.port))
