@@ -158,4 +158,6 @@ def describe(schema: dict[str, Any], document: Any) -> str:
     """``[line, line]``: every violation of ``document`` against the draft-4 ``schema``."""
     validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
-    return "[" + ", ".join(_line(error) for error in errors) + "]"
+    # jsonschema reports each missing required property on its own; the line names them all once
+    lines = dict.fromkeys(_line(error) for error in errors)
+    return "[" + ", ".join(lines) + "]"
