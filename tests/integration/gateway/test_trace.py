@@ -83,9 +83,7 @@ async def test_trace_and_access_log(tmp_path: Path, capsys: pytest.CaptureFixtur
     }
     assert blue["il"].isdigit()
     # green has no AccessLogSetting: AWS's CLF preset; unknown values (no route: no resourcePath) print "-"
-    clf = re.fullmatch(
-        r'127\.0\.0\.1 - - \[([^]]+)\] "GET - HTTP/1\.1" 403 42 ([0-9a-f-]{36})', lines[1]
-    )
+    clf = re.fullmatch(r'127\.0\.0\.1 - - \[([^]]+)\] "GET - HTTP/1\.1" 403 42 ([0-9a-f-]{36})', lines[1])
     assert clf is not None, lines[1]
     assert clf.group(2) == missing.headers.get("x-amzn-RequestId")
 
