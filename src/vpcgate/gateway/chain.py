@@ -52,12 +52,14 @@ async def run_chain(inv: Invocation) -> HttpResponse:
         if reply is None:
             raise RuntimeError("the chain ended without a reply")
     except GatewayError as error:
+        inv.error = error
         reply = render_error(inv, error)
     except Exception:
         log.exception(
             "%s: unexpected error in %s %s", inv.ids.request_id, inv.request.method, inv.request.path
         )
-        reply = render_error(inv, Default5xxError())
+        inv.error = Default5xxError()
+        reply = render_error(inv, inv.error)
     return method_response(inv, reply)
 
 

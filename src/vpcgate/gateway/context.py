@@ -27,6 +27,7 @@ from vpcgate.http.message import HttpRequest
 if TYPE_CHECKING:
     from vpcgate.gateway.authorizers import method as _authz
     from vpcgate.gateway.build import CompiledMethod, CompiledStage
+    from vpcgate.gateway.errors import GatewayError
     from vpcgate.limits.plans import KeyGrant
 
 __all__ = ["EndpointRequest", "IntegrationResult", "Invocation", "Reply", "RequestIds", "Route"]
@@ -100,6 +101,7 @@ class Invocation:
     reply: Reply | None = None
     # step name → milliseconds, kept only when an observer (trace, access log) wants timings
     timings: dict[str, float] | None = None
+    error: GatewayError | None = None  # what the chain answered with instead of a reply (access log)
     # ``headers`` by lower-case name (the same lists), built once: header() is called many times
     folded: dict[str, list[str]] | None = None
 

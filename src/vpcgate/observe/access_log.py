@@ -7,7 +7,8 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping
 - Every ``$context`` variable the request's ``$context`` holds is available, plus those only known
   once the response is: ``status``, ``responseLength``, ``responseLatency``, ``integrationLatency``
   and ``integration.latency``, ``integrationStatus`` and ``integration.status`` (milliseconds,
-  whole numbers as AWS writes them).
+  whole numbers as AWS writes them), and ``error.message``, ``error.messageString``,
+  ``error.responseType``, ``error.validationErrorString`` when API Gateway answered with an error.
 - A variable with no value prints ``-``, as AWS writes it.
 
 A format is split once into literal text and variable names (cached per format string), so a line
@@ -16,6 +17,7 @@ costs one join. ``vpcgate up --access-log -`` writes to stderr, ``--access-log F
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -63,7 +65,12 @@ def _lookup(tree: Mapping[str, Any], name: str) -> Any:
 def _after(inv: Invocation, response: HttpResponse, latency_ms: float) -> dict[str, Any]:
     integration_ms = (inv.timings or {}).get("InvokeStep")
     status = inv.integration.status if inv.integration is not None else None
+    error = inv.error
     return {
+        "error.message": error.message if error is not None else None,
+        "error.messageString": json.dumps(error.message) if error is not None else None,
+        "error.responseType": error.response_type if error is not None else None,
+        "error.validationErrorString": error.validation_error if error is not None else None,
         "status": response.status,
         "responseLength": len(response.body),
         "responseLatency": round(latency_ms),

@@ -45,6 +45,8 @@ async def test_trace_and_access_log(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert fn.status == 200
         missing = await gw.call("GET", "/green/nothing")
         assert missing.status == 403
+        refused = await gw.call("DELETE", "/blue/items")
+        assert refused.status == 403
     finally:
         await gw.client.close()
         await gw.app.stop()
@@ -68,7 +70,7 @@ async def test_trace_and_access_log(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert re.search(r"Step timings: ParseStep [\d.]+ ms, RouteStep [\d.]+ ms, .*InvokeStep [\d.]+ ms", trace)
 
     lines = access.read_text().splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     blue = json.loads(lines[0])
     assert blue == {
         "id": request_id,
@@ -80,7 +82,9 @@ async def test_trace_and_access_log(tmp_path: Path, capsys: pytest.CaptureFixtur
         "il": blue["il"],
         "is": "200",
         "ua": "tracer/1",
+        "e": "-",
     }
+    assert json.loads(lines[2])["e"] == "MISSING_AUTHENTICATION_TOKEN"
     assert blue["il"].isdigit()
     # green has no AccessLogSetting: AWS's CLF preset; unknown values (no route: no resourcePath) print "-"
     clf = re.fullmatch(r'127\.0\.0\.1 - - \[([^]]+)\] "GET - HTTP/1\.1" 403 42 ([0-9a-f-]{36})', lines[1])
