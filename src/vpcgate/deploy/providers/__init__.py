@@ -1,7 +1,7 @@
 """The provider registry: CloudFormation resource type → the provider that deploys it.
 
 One module per type or small family (``iam``, ``lambda_function``, ``lambda_extras``, ``ec2_vpc``,
-``ec2_security_group``, ``ec2_instance``; ``apigateway`` is its own package). Types in
+``ec2_security_group``, ``ec2_instance``, ``elbv2``; ``apigateway`` is its own package). Types in
 :data:`vpcgate.deploy.providers.skipped.SKIPPED_PATTERNS` deploy as placeholders with a warning
 (an error with ``strict``); any other type is an error listing :func:`supported_types`.
 """
@@ -14,6 +14,7 @@ from vpcgate.deploy.providers import (
     ec2_instance,
     ec2_security_group,
     ec2_vpc,
+    elbv2,
     iam,
     lambda_extras,
     lambda_function,
@@ -30,6 +31,7 @@ _ALL: tuple[Provider, ...] = (
     *ec2_vpc.PROVIDERS,
     *ec2_security_group.PROVIDERS,
     *ec2_instance.PROVIDERS,
+    *elbv2.PROVIDERS,
     *_APIGATEWAY,
 )
 PROVIDERS: Mapping[str, Provider] = {provider.resource_type: provider for provider in _ALL}
