@@ -8,24 +8,38 @@ caller never sees an aiohttp type or exception.
 Nothing is decoded or decompressed: the body goes out and comes back as bytes (API Gateway hands
 the endpoint's bytes on); redirects are not followed (API Gateway returns a 3xx to the client).
 
+A client made with ``socket_factory`` opens every connection on a socket that factory makes: a VPC
+link's client makes its sockets inside the load balancer's network namespace, so its connections
+start from inside the VPC and obey its security groups (``vpcgate.gateway.integrations.vpc_link``).
+
 Errors::
 
     ClientError               the endpoint could not be used
     ├── ClientTimeout         no complete response before the deadline
     └── ClientConnectError    connection refused, reset, DNS failure, malformed response
+        └── ClientUnreachable no connection could be opened (nothing was sent: safe to try elsewhere)
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import socket
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import aiohttp
 
 from vpcgate.http.message import Headers
 
-__all__ = ["ClientConnectError", "ClientError", "ClientResponse", "ClientTimeout", "HttpClient"]
+__all__ = [
+    "ClientConnectError",
+    "ClientError",
+    "ClientResponse",
+    "ClientTimeout",
+    "ClientUnreachable",
+    "HttpClient",
+    "SocketFactory",
+]
 
 
 class ClientError(Exception):
@@ -38,6 +52,14 @@ class ClientTimeout(ClientError):
 
 class ClientConnectError(ClientError):
     """The endpoint could not be reached, or answered something that is not HTTP."""
+
+
+class ClientUnreachable(ClientConnectError):
+    """No connection could be opened (refused, unreachable): the request was not sent."""
+
+
+# Makes an unconnected TCP socket of the given address family (the client connects it).
+SocketFactory = Callable[[int], socket.socket]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +76,19 @@ _SKIP_AUTO = frozenset({"User-Agent", "Accept", "Accept-Encoding", "Content-Type
 class HttpClient:
     """One pool of keep-alive connections for every outbound request of a process."""
 
-    def __init__(self, *, limit: int = 256) -> None:
+    def __init__(self, *, limit: int = 256, socket_factory: SocketFactory | None = None) -> None:
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
+        self._socket_factory = socket_factory
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=60)
+            factory = self._socket_factory
+            connector = aiohttp.TCPConnector(
+                limit=self._limit,
+                ttl_dns_cache=60,
+                socket_factory=None if factory is None else (lambda info: factory(int(info[0]))),
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector, auto_decompress=False, skip_auto_headers=_SKIP_AUTO
             )
@@ -91,6 +119,8 @@ class HttpClient:
                     return ClientResponse(response.status, Headers(pairs), data)
         except TimeoutError:
             raise ClientTimeout(f"{method} {url}: no response within {timeout:g} s") from None
+        except aiohttp.ClientConnectorError as error:
+            raise ClientUnreachable(f"{method} {url}: {error}") from None
         except (aiohttp.ClientError, ValueError, OSError) as error:
             raise ClientConnectError(f"{method} {url}: {error}") from None
 

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from vpcgate.functions.invocation import InvokeResult
 from vpcgate.gateway.context import IntegrationResult, Invocation
+from vpcgate.gateway.integrations.vpc_link import VpcLinks
 from vpcgate.http.client import HttpClient
 
 __all__ = ["FunctionInvoker", "Integration", "IntegrationDeps", "MethodPlace"]
@@ -62,3 +63,4 @@ class IntegrationDeps:
     functions: FunctionInvoker
     http: HttpClient
     may_invoke: PermissionCheck
+    vpc_links: VpcLinks | None = None  # connectionType VPC_LINK (none: every such method answers 500)

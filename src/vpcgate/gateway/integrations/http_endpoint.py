@@ -14,14 +14,13 @@
   ``{"message": "Endpoint request timed out"}`` (IntegrationTimeoutError).
 - An endpoint that cannot be reached: 500 ``{"message": "Internal server error"}`` (AWS's execution
   log says "Execution failed due to configuration error"; the client sees the generic 500).
-- connectionType VPC_LINK: the URI names a private load balancer, reached through the network
-  layer. Not built yet: such a method answers the generic 500 and logs why (the seam is
-  :class:`HttpEndpoint`'s ``client``, which a network-aware client can replace).
+- connectionType VPC_LINK: the request goes through the link's load balancer to one of its
+  targets (:mod:`vpcgate.gateway.integrations.vpc_link`, a subclass overriding :meth:`exchange`).
 
 Errors::
 
     IntegrationTimeoutError    the endpoint did not answer within timeoutInMillis
-    Default5xxError            the endpoint could not be reached (or VPC_LINK)
+    Default5xxError            the endpoint could not be reached
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from urllib.parse import quote, urlencode
 
 from vpcgate.gateway.context import IntegrationResult, Invocation
 from vpcgate.gateway.errors import Default5xxError, IntegrationTimeoutError
-from vpcgate.http.client import ClientError, ClientTimeout, HttpClient
+from vpcgate.http.client import ClientError, ClientResponse, ClientTimeout, HttpClient
 
 __all__ = ["HOP_BY_HOP", "HttpEndpoint", "fill_uri"]
 
@@ -89,9 +88,7 @@ class HttpEndpoint:
         method = inv.request.method if self._proxy or self._method == "ANY" else self._method
         headers = [(k, v) for k, v in endpoint.headers if k.lower() not in HOP_BY_HOP]
         try:
-            response = await self._client.request(
-                method, url, headers=headers, body=endpoint.body, timeout=self._timeout
-            )
+            response = await self.exchange(inv, method, url, headers, endpoint.body)
         except ClientTimeout:
             raise IntegrationTimeoutError() from None
         except ClientError as error:
@@ -99,15 +96,8 @@ class HttpEndpoint:
             raise Default5xxError() from None
         return IntegrationResult(response.status, response.body, tuple(response.headers))
 
-
-class VpcLinkEndpoint:
-    """connectionType VPC_LINK: not reachable yet (see the module docstring)."""
-
-    def __init__(self, connection_id: str | None) -> None:
-        self._connection_id = connection_id
-
-    async def __call__(self, inv: Invocation) -> IntegrationResult:
-        log.warning(
-            "%s: VPC link %s: private integrations are not built yet", inv.ids.request_id, self._connection_id
-        )
-        raise Default5xxError()
+    async def exchange(
+        self, inv: Invocation, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+    ) -> ClientResponse:
+        """Send the endpoint request to ``url``; raises ClientError."""
+        return await self._client.request(method, url, headers=headers, body=body, timeout=self._timeout)

@@ -3,7 +3,7 @@
 ::
 
     MOCK          MockIntegration
-    HTTP          HttpEndpoint (VpcLinkEndpoint when connectionType is VPC_LINK)
+    HTTP          HttpEndpoint (VpcLinkEndpoint when connectionType is VPC_LINK: vpc_link.py)
     HTTP_PROXY    HttpEndpoint(proxy=True) (idem)
     AWS           LambdaCustom for a Lambda invocation URI (DeniedLambda without permission)
     AWS_PROXY     LambdaProxy (idem)
@@ -27,8 +27,9 @@ from vpcgate.gateway.context import IntegrationResult, Invocation
 from vpcgate.gateway.errors import Default5xxError
 from vpcgate.gateway.integrations.aws_lambda import DeniedLambda, LambdaCustom, LambdaProxy
 from vpcgate.gateway.integrations.base import Integration, IntegrationDeps, MethodPlace
-from vpcgate.gateway.integrations.http_endpoint import HttpEndpoint, VpcLinkEndpoint
+from vpcgate.gateway.integrations.http_endpoint import HttpEndpoint
 from vpcgate.gateway.integrations.mock import MockIntegration
+from vpcgate.gateway.integrations.vpc_link import UnknownVpcLink, VpcLinkEndpoint
 from vpcgate.spec import model
 from vpcgate.spec.lambda_uri import lambda_target
 
@@ -66,12 +67,18 @@ def _http(proxy: bool) -> Factory:
     def build(
         spec: model.Integration, place: MethodPlace, deps: IntegrationDeps, binary: tuple[str, ...]
     ) -> Integration:
-        if spec.connection_type is model.ConnectionType.VPC_LINK:
-            return VpcLinkEndpoint(spec.connection_id)
         if not spec.uri:
             raise TemplateError(f"{place.http_method} {place.resource_path}: an HTTP integration needs a uri")
         uri = stage_variables_in(spec.uri, place.stage_variables)
         method = spec.http_method or "ANY"
+        if spec.connection_type is model.ConnectionType.VPC_LINK:
+            link_id = stage_variables_in(spec.connection_id or "", place.stage_variables)
+            balancer = deps.vpc_links.balancer(link_id) if deps.vpc_links is not None else None
+            if balancer is None:
+                return UnknownVpcLink(link_id)
+            return VpcLinkEndpoint(
+                balancer, uri=uri, http_method=method, timeout_ms=spec.timeout_ms, proxy=proxy
+            )
         return HttpEndpoint(deps.http, uri=uri, http_method=method, timeout_ms=spec.timeout_ms, proxy=proxy)
 
     return build
