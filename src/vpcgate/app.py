@@ -61,6 +61,7 @@ from vpcgate.gateway.guard_setup import (
 )
 from vpcgate.gateway.integrations.base import IntegrationDeps
 from vpcgate.gateway.integrations.permissions import Permissions
+from vpcgate.gateway.integrations.vpc_link import VpcLinks
 from vpcgate.gateway.stage_registry import StageRegistry
 from vpcgate.gateway.steps.guards import Guards
 from vpcgate.http.client import HttpClient
@@ -69,6 +70,7 @@ from vpcgate.http.message import HttpRequest, HttpResponse
 from vpcgate.http.server import HttpServer
 from vpcgate.limits.plans import PlanIndex
 from vpcgate.limits.state import State, open_state
+from vpcgate.network.load_balancer import implicit_groups
 from vpcgate.network.model import Instance
 from vpcgate.observe.access_log import AccessLog
 from vpcgate.observe.trace import TracePrinter
@@ -137,6 +139,10 @@ def _deploy(config: AppConfig) -> list[Stack]:
     )
 
 
+def _all_models(stacks: Sequence[Stack]) -> list[object]:
+    return [d.model for s in stacks for d in s.resources.values()]
+
+
 def _models(stacks: Sequence[Stack], kind: type[Any]) -> list[Any]:
     return [d.model for s in stacks for d in s.resources.values() if isinstance(d.model, kind)]
 
@@ -152,6 +158,7 @@ class App:
         self._log_files: list[TextIO] = []
         self.gateway = Gateway(self.registry, self._observers())
         self.http_client = HttpClient()
+        self.vpc_links = VpcLinks.from_models(_all_models(self.stacks), self.http_client)
         self.functions: FunctionService | None = None
         self.invoke_api: InvokeApi | None = None
         self._server: HttpServer | None = None
@@ -213,6 +220,7 @@ class App:
             launcher_for = await self._start_network(specs)
         elif _models(self.stacks, Instance):
             log.warning("host network mode: instances are not started (use --network-mode namespaces)")
+        await self.vpc_links.start(self.config.network_mode, self._network)  # VPC link integrations
         self.functions = FunctionService(
             ServiceConfig(
                 work_dir=self.config.state_dir / "functions",
@@ -247,6 +255,7 @@ class App:
         deps = IntegrationDeps(
             functions=self.functions,
             http=self.http_client,
+            vpc_links=self.vpc_links,
             may_invoke=Permissions(_models(self.stacks, PermissionSpec)),
         )
         guards = self._guards()
@@ -301,7 +310,7 @@ class App:
         topology = Topology.build(
             vpcs=_models(stacks, Vpc),
             subnets=_models(stacks, Subnet),
-            groups=_models(stacks, SecurityGroup),
+            groups=[*_models(stacks, SecurityGroup), *implicit_groups(_all_models(stacks))],
             attachments=_models(stacks, SecurityGroupRuleAttachment),
             instances=_models(stacks, Instance),
         )
@@ -367,6 +376,7 @@ class App:
         if self.functions is not None:
             await self.functions.shutdown()
         await self.http_client.close()
+        await self.vpc_links.close()
         if self.state is not None:
             await self.state.close()
             self.state = None

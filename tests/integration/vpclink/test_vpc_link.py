@@ -74,7 +74,7 @@ def _host_connects(address: str, port: int) -> bool:
 
 @needs_root
 async def test_the_link_is_the_only_way_in(example: Path, tmp_path: Path) -> None:
-    async with running([example], tmp_path, network_mode="namespace") as gw:
+    async with running([example], tmp_path, network_mode="namespaces") as gw:
         await _until_up(gw)
         answers = [await _json(gw, "GET", f"/prod/items/{n}?q=1") for n in range(4)]
         assert [status for status, _ in answers] == [200] * 4
@@ -95,7 +95,7 @@ async def test_the_link_is_the_only_way_in(example: Path, tmp_path: Path) -> Non
 
 @needs_root
 async def test_timeout_and_targets_down(example: Path, tmp_path: Path) -> None:
-    async with running([example], tmp_path, network_mode="namespace") as gw:
+    async with running([example], tmp_path, network_mode="namespaces") as gw:
         await _until_up(gw)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -115,14 +115,16 @@ async def test_timeout_and_targets_down(example: Path, tmp_path: Path) -> None:
 @needs_root
 async def test_the_targets_security_group_judges_link_traffic(example: Path, tmp_path: Path) -> None:
     """The same stack, but the backends admit another subnet only: the balancer's connections are
-    dropped as any other would be (AWS drops; the client sees timeoutInMillis pass: 504)."""
+    refused as any other would be."""
     text = example.read_text().replace("CidrIp: 10.30.1.0/24", "CidrIp: 10.30.2.0/24")
     assert "10.30.2.0/24" in text
     example.write_text(text)
-    async with running([example], tmp_path, network_mode="namespace") as gw:
+    async with running([example], tmp_path, network_mode="namespaces") as gw:
         await asyncio.sleep(0.5)  # (the backends start meanwhile; nothing would reach them anyway)
         response = await gw.call("GET", "/prod/ping", timeout=10)
-        assert (response.status, response.body) == (504, TIMED_OUT)
+        # dropped (AWS's way): timeoutInMillis passes, 504; rejected (--network-reject): refused, 500
+        rejects = getattr(gw.app.config, "network_reject", True)
+        assert (response.status, response.body) == ((500, INTERNAL_ERROR) if rejects else (504, TIMED_OUT))
 
 
 async def test_host_mode_reaches_targets_on_loopback(example: Path, tmp_path: Path) -> None:

@@ -142,12 +142,12 @@ class VpcLinks:
         interface in its VPC (``network``: the run's ``StackNetwork`` or a ``NamespaceNetwork``),
         ``guard`` the targets' loopback aliases, ``host`` 127.0.0.1 (both announced in the log)."""
         balancers = list({id(b): b for b in self._links.values()}.values())
-        if mode in ("host", "guard"):
+        if mode == "guard" or network is None:
             dial = _guard_alias if mode == "guard" else (lambda target: LOOPBACK)
             for balancer in balancers:
                 log.warning(
                     "%s network mode: the VPC link to %s reaches its targets on %s (no security groups)",
-                    mode,
+                    mode if mode == "guard" else "host",
                     balancer.model.name,
                     "their loopback aliases" if mode == "guard" else LOOPBACK,
                 )
