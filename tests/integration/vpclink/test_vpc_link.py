@@ -149,3 +149,27 @@ async def _answer_once_per_connection(reader: asyncio.StreamReader, writer: asyn
     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(head) + head)
     await writer.drain()
     writer.close()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("vpcLinkId: !Ref Link", "vpcLinkId: nosuch"),  # the stage variable names no link
+        ("http://${Balancer.DNSName}/{proxy}", "http://${Balancer.DNSName}:81/{proxy}"),  # no listener
+    ],
+)
+async def test_a_link_that_leads_nowhere_is_aws_500(
+    example: Path, tmp_path: Path, old: str, new: str
+) -> None:
+    server = await asyncio.start_server(_answer_once_per_connection, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    text = example.read_text()
+    assert old in text
+    example.write_text(text.replace(old, new))
+    try:
+        async with running([example], tmp_path, [f"BackendPort={port}"]) as gw:
+            response = await gw.call("GET", "/prod/hello", timeout=10)
+            assert (response.status, response.body) == (500, INTERNAL_ERROR)
+    finally:
+        server.close()
+        await server.wait_closed()

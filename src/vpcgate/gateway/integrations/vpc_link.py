@@ -19,7 +19,10 @@ How a request travels, as AWS documents it:
   (AWS's execution log: "Execution failed due to configuration error"), as AWS answers for an
   unhealthy target, a security group that does not allow the port or a target not listening:
   https://repost.aws/knowledge-center/api-gateway-500-error-vpc
-  ``timeoutInMillis`` bounds the whole exchange, every attempt included: 504.
+  A security group that drops (AWS's way, vpcgate's default) leaves the connection hanging:
+  ``timeoutInMillis`` passes and the answer is 504; with ``--network-reject`` it is refused: 500.
+  ``timeoutInMillis`` bounds the whole exchange, every attempt included: 504
+  ``{"message": "Endpoint request timed out"}``.
 
 The way in (:class:`VpcLinks`): in namespace mode each load balancer gets an interface in its first
 subnet (the network's shared ENIs: :meth:`NamespaceNetwork.eni_for`) carrying its security groups,
@@ -29,7 +32,13 @@ that interface's namespace, so they leave from the balancer's private address an
 judge them: a target's security group must admit the balancer's address (or its subnet, or its
 group), as on AWS, where PrivateLink traffic reaches targets from the balancer's private address.
 The gateway process itself has no route into any VPC. In host mode there is no VPC: every target is
-reached on 127.0.0.1 at its port, with no isolation, and ``start`` says so in the log.
+reached on 127.0.0.1 at its port; in guard mode on its instance's loopback alias
+(``vpcgate.network.guard.loopback_alias``); neither checks security groups, and ``start`` says so
+in the log. A connection is pooled per target (keep-alive), so the namespace is entered (a short
+thread, ``netns.call_in``) only when a new connection is opened.
+
+Links are read once, at start: a redeploy (``--watch``) that adds a link or a balancer leaves its
+methods answering 500 until the next start (the network is not rebuilt on redeploy either).
 
 Not built: https URIs over a link (TLS to the target with the URI's name), VPC links V2
 (AWS::ApiGateway::VpcLinkV2, ALB targets), active health checks, cross-zone settings.
