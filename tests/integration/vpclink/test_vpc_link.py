@@ -27,6 +27,7 @@ from tests.integration.network.conftest import SKIP
 needs_root = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "vpc-link"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SUBNET = ipaddress.IPv4Network("10.30.1.0/24")
 BACKENDS = {"10.30.1.10", "10.30.1.11"}
 INTERNAL_ERROR = b'{"message": "Internal server error"}'
@@ -170,6 +171,23 @@ async def test_a_link_that_leads_nowhere_is_aws_500(
         async with running([example], tmp_path, [f"BackendPort={port}"]) as gw:
             response = await gw.call("GET", "/prod/hello", timeout=10)
             assert (response.status, response.body) == (500, INTERNAL_ERROR)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_http_integration_over_a_link(tmp_path: Path) -> None:
+    """Type HTTP (not proxy): requestParameters and the URI's path go to the target, Host is the
+    URI's host and port, the listener is chosen by the URI's port (8000)."""
+    server = await asyncio.start_server(_answer_once_per_connection, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with running([FIXTURES / "http_link.yaml"], tmp_path, [f"BackendPort={port}"]) as gw:
+            response = await gw.call("GET", "/test/items", timeout=10)
+            assert response.status == 200
+            head = response.body.decode().split("\r\n")
+            assert head[0] == "GET /stock HTTP/1.1"
+            assert "Host: items.internal:8000" in head and "x-from: the-gateway" in head
     finally:
         server.close()
         await server.wait_closed()
