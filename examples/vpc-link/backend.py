@@ -49,11 +49,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, document: dict[str, object]) -> None:
         body = json.dumps(document, separators=(",", ":")).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the caller gave up (a 504 for /slow)
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         print(f"{self.client_address[0]} {format % args}", flush=True)
