@@ -13,13 +13,17 @@ stopped in order.
 Authorization, API keys and throttling (issue 7) are configured by ``AppConfig.guards``
 (:mod:`vpcgate.gateway.guard_setup`); the usage report answers ``GET /.vpcgate/usage``.
 
-Network modes:
+Network modes (``AppConfig.network_mode``; built by :mod:`vpcgate.network.running`):
 
 - ``host``: functions and the gateway share the host's network; instances are not started (their
   private addresses do not exist here): point a stack's backend at 127.0.0.1 with an override.
-- ``namespaces`` (root): every VPC, subnet and security group is built from Linux network
-  namespaces and nftables (:mod:`vpcgate.network.enforce.namespaces`); instances run their UserData
-  confined in their subnet; VPC-attached functions run in their ENI's namespace.
+- ``namespace`` (root; ``namespaces`` too): every VPC, subnet and security group is built from Linux
+  network namespaces and nftables (:mod:`vpcgate.network.enforce.namespaces`); instances run their
+  UserData confined in their subnet; VPC-attached functions run in their ENI's namespace.
+- ``userns`` (not root): the same, in a user namespace the process entered before any thread.
+- ``guard``: the weaker fallback (loopback aliases, a connect guard in the built-in runtimes).
+- ``auto``: the strongest this host allows (host when the templates define nothing to isolate);
+  :meth:`App.choose_network` says which and why.
 
 Errors::
 
@@ -96,7 +100,8 @@ class AppConfig:
     host: str = "127.0.0.1"
     port: int = 3000
     state_dir: Path = field(default_factory=lambda: Path(".vpcgate"))
-    network_mode: str = HOST_MODE
+    network_mode: str = HOST_MODE  # host | auto | namespace(s) | userns | guard
+    network_reject: bool = False  # refused connections get a reset instead of AWS's drop
     drain_seconds: float = 5.0
     reuse_port: bool = False  # several processes serve one port (SO_REUSEPORT): ``up --workers N``
     guards: GuardSettings = field(default_factory=GuardSettings)  # state, account limit, keys, clock
@@ -163,6 +168,7 @@ class App:
         self.invoke_api: InvokeApi | None = None
         self._server: HttpServer | None = None
         self._network: Any = None
+        self._network_choice: tuple[str, str] | None = None
         self._instances: list[Any] = []
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -216,11 +222,11 @@ class App:
     async def _start(self) -> None:
         specs: list[FunctionSpec] = _models(self.stacks, FunctionSpec)
         launcher_for = None
-        if self.config.network_mode == NAMESPACES_MODE:
+        if self.choose_network()[0] != HOST_MODE:
             launcher_for = await self._start_network(specs)
         elif _models(self.stacks, Instance):
-            log.warning("host network mode: instances are not started (use --network-mode namespaces)")
-        await self.vpc_links.start(self.config.network_mode, self._network)  # VPC link integrations
+            log.warning("host network mode: instances are not started (use --network-mode auto)")
+        await self.vpc_links.start(self.choose_network()[0], self._network)  # VPC link integrations
         self.functions = FunctionService(
             ServiceConfig(
                 work_dir=self.config.state_dir / "functions",
@@ -296,43 +302,35 @@ class App:
         """Every API key deployed (the generated values included): what ``up`` prints."""
         return api_keys(self.apis)
 
-    async def _start_network(self, specs: list[FunctionSpec]) -> Any:
-        """Namespaces, then instances, then the functions' ENIs; returns ``launcher_for``."""
-        # Root-only machinery, imported on demand so host mode never loads it.
-        from vpcgate.network.confine import UidAllocator
-        from vpcgate.network.enforce.namespaces import NamespaceNetwork
-        from vpcgate.network.launch import FunctionLaunchers
-        from vpcgate.network.model import SecurityGroup, SecurityGroupRuleAttachment, Subnet, Vpc
-        from vpcgate.network.policy import Topology
-        from vpcgate.network.services import InstanceProcess
+    def choose_network(self) -> tuple[str, str]:
+        """(mode, reason) this run's network has: ``auto`` resolved once (ConfigError when a mode
+        asked for cannot be had). ``up`` prints it, and enters the user namespace for ``userns``."""
+        if self._network_choice is None:
+            from vpcgate.network.running import resolve
 
-        stacks = self.stacks
-        topology = Topology.build(
-            vpcs=_models(stacks, Vpc),
-            subnets=_models(stacks, Subnet),
-            groups=[*_models(stacks, SecurityGroup), *implicit_groups(_all_models(stacks))],
-            attachments=_models(stacks, SecurityGroupRuleAttachment),
-            instances=_models(stacks, Instance),
-        )
-        network = NamespaceNetwork(topology, reject=True)
-        await network.start()
+            models = [d.model for s in self.stacks for d in s.resources.values()]
+            self._network_choice = resolve(self.config.network_mode, models)
+        return self._network_choice
+
+    async def _start_network(self, specs: list[FunctionSpec]) -> Any:
+        """Namespaces (or guard mode's aliases), then instances, then ENIs; returns ``launcher_for``."""
+        from vpcgate.network.running import PlacedInstance, StackNetwork, enter_for
+
+        mode = self.choose_network()[0]
+        enter_for(mode)
+        network = StackNetwork(mode, reject=self.config.network_reject)
         self._network = network
-        uids = UidAllocator()
-        for stack in stacks:
-            for deployed in stack.resources.values():
-                if isinstance(deployed.model, Instance):
-                    instance = deployed.model
-                    confinement = uids.confinement(
-                        f"instance-{instance.instance_id}", network.instance_netns(instance.instance_id)
-                    )
-                    process = InstanceProcess(
-                        instance, confinement=confinement, cwd=stack.template_path.parent
-                    )
-                    self._instances.append(process)
-                    await process.start()
-        launchers = FunctionLaunchers(network, uids)
-        await launchers.prepare(specs)
-        return launchers.launcher_for
+        models = [d.model for s in self.stacks for d in s.resources.values()]
+        models += implicit_groups(models)  # a VPC link's load balancer without security groups
+        placed = [
+            PlacedInstance(d.model, s.template_path.parent)
+            for s in self.stacks
+            for d in s.resources.values()
+            if isinstance(d.model, Instance)
+        ]
+        launcher_for = await network.start(models, placed, specs)
+        self._instances = network.instances
+        return launcher_for
 
     def _observers(self) -> list[Observer]:
         """The execution trace and access log, when the configuration asks for them."""

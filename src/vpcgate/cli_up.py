@@ -9,6 +9,11 @@ reported and the running deployment kept). ``--workers N`` serves the port from 
 (SO_REUSEPORT; host network mode only): this process reserves the port, prints the URLs and
 supervises; each worker runs its own gateway and function pools, so warm workers are per process.
 
+Network (issue 5): ``--network-mode auto|namespace|userns|guard|host`` (default auto: the strongest
+this host allows; ``namespaces`` is accepted for namespace); ``up`` prints the mode and why before
+serving, and enters userns mode's user namespace before any thread starts. ``--network-reject``
+answers refused connections with a reset instead of AWS's drop (:mod:`vpcgate.network.running`).
+
 Limits and authorization (issue 7): ``--state redis://HOST:PORT/DB`` keeps token buckets, quotas
 and the authorizer cache in Redis, shared by every node pointed at it (default ``memory``: this
 process only; with ``--workers N`` and memory state each worker has its own buckets);
@@ -36,7 +41,7 @@ from typing import Any
 
 import click
 
-from vpcgate.app import HOST_MODE, NAMESPACES_MODE, App, AppConfig, shared_listener
+from vpcgate.app import HOST_MODE, App, AppConfig, shared_listener
 from vpcgate.errors import ConfigError, VpcgateError
 from vpcgate.gateway.guard_setup import (
     GuardSettings,
@@ -48,6 +53,8 @@ from vpcgate.http.workers import run as run_loop
 from vpcgate.limits.guard import FailMode
 from vpcgate.limits.rules import ACCOUNT_DEFAULT
 from vpcgate.limits.state import StateConfig
+from vpcgate.network.running import CHOICES as NETWORK_CHOICES
+from vpcgate.network.running import enter_for
 from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 __all__ = ["up"]
@@ -70,10 +77,17 @@ __all__ = ["up"]
 )
 @click.option(
     "--network-mode",
-    type=click.Choice([HOST_MODE, NAMESPACES_MODE]),
-    default=HOST_MODE,
+    type=click.Choice(NETWORK_CHOICES),
+    default="auto",
     show_default=True,
-    help="host: no VPC isolation, instances not started; namespaces (root): VPCs as network namespaces.",
+    help="auto: the strongest this host allows (printed, with why); namespace (root): VPCs as network"
+    " namespaces; userns: the same for a non-root user; guard: weaker, loopback aliases and a connect"
+    " check in the built-in runtimes; host: no VPC isolation, instances not started.",
+)
+@click.option(
+    "--network-reject",
+    is_flag=True,
+    help="Refuse what security groups do not allow with a reset (fails fast) instead of AWS's drop.",
 )
 @click.option(
     "--state-dir",
@@ -147,6 +161,7 @@ def up(
     host: str,
     port: int,
     network_mode: str,
+    network_reject: bool,
     state_dir: Path,
     workers: int,
     watch: bool,
@@ -179,11 +194,15 @@ def up(
         port=port,
         state_dir=state_dir,
         network_mode=network_mode,
+        network_reject=network_reject,
         guards=guard_settings(guard_options, DEFAULT_ACCOUNT_ID),
         trace=trace,
         access_log=access_log,
     )
     app = App.deploy(config)
+    mode, reason = app.choose_network()
+    click.echo(f"network mode: {mode} ({reason})")
+    enter_for(mode)  # userns: before any thread starts
     _logging(quiet)
     if workers > 1:
         run_workers(app, workers, watch=watch, quiet=quiet, guard_options=guard_options)
@@ -282,7 +301,7 @@ def run_workers(
     """Serve the port from ``workers`` processes (SO_REUSEPORT); stop them all on SIGINT/SIGTERM,
     or when one of them dies. This process only reserves the port, prints and supervises."""
     config = app.config
-    if config.network_mode != HOST_MODE:
+    if app.choose_network()[0] != HOST_MODE:
         raise ConfigError("--workers N needs --network-mode host (namespaces are built by one process)")
     try:
         reserved = shared_listener(config.host, config.port, listen=False)

@@ -104,6 +104,8 @@ class Confinement:
         """A ``preexec_fn`` for subprocess / asyncio.create_subprocess_exec (needs root in the parent)."""
         uid, gid, path, last_cap, keep = self.uid, self.gid, self.netns, last_capability(), self.keep_ids
         limits = self.lambda_limits
+        # A non-root parent (guard mode) has no capability to drop, and may not touch the bounding set.
+        caps = range(last_cap + 1) if os.geteuid() == 0 else range(0)
 
         def enter() -> None:
             if path is not None:
@@ -113,7 +115,7 @@ class Confinement:
             if limits:
                 resource.setrlimit(resource.RLIMIT_NPROC, (LAMBDA_PROCESSES, LAMBDA_PROCESSES))
                 resource.setrlimit(resource.RLIMIT_NOFILE, (LAMBDA_FILES, LAMBDA_FILES))
-            for cap in range(last_cap + 1):
+            for cap in caps:
                 _prctl(PR_CAPBSET_DROP, cap)
             if not keep:  # (in a user namespace, setgroups is denied and only uid 0 exists)
                 os.setgroups([])

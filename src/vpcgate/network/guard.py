@@ -106,8 +106,9 @@ class Guard:
         }
 
     def table(self, spec: FunctionSpec) -> dict[str, Any]:
-        """The allow table a runtime's connect hook checks: VPC CIDRs, and per private address its
-        loopback alias and allowed ``[protocol, first, last]`` ranges (protocol null: all)."""
+        """The allow table a runtime's connect hook checks: VPC CIDRs, per private address its
+        loopback alias and allowed ``[protocol, first, last]`` ranges (protocol null: all), and the
+        instances' aliases (never dialled directly: an instance is reached at its private address)."""
         source = self.place_function(spec)
         vpcs = [str(v.cidr) for v in self.topology.vpcs.values()]
         allow: dict[str, Any] = {}
@@ -119,4 +120,9 @@ class Guard:
                         "dial": str(loopback_alias(dest.ip)),
                         "ranges": [list(r) for r in ranges],
                     }
-        return {"vpc_cidrs": vpcs, "allow": allow}
+        aliases = sorted(
+            str(loopback_alias(ep.ip))
+            for ep in self.topology.endpoints.values()
+            if ep.kind is EndpointKind.INSTANCE
+        )
+        return {"vpc_cidrs": vpcs, "allow": allow, "aliases": aliases}

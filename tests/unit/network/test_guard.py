@@ -78,7 +78,8 @@ def test_table_agrees_with_decide(ingress: list[Rule], egress: list[Rule], proto
 
 def test_no_vpc_function_gets_an_empty_table_and_aliases_are_loopback() -> None:
     guard = _guard([Rule("-1", -1, -1, cidr=N4("0.0.0.0/0"))], [])
-    assert guard.table(_spec(None)) == {"vpc_cidrs": ["10.213.0.0/16"], "allow": {}}
+    table = guard.table(_spec(None))
+    assert table == {"vpc_cidrs": ["10.213.0.0/16"], "allow": {}, "aliases": ["127.213.1.10"]}
     assert loopback_alias(V4("10.213.1.10")) == V4("127.213.1.10")
     env = guard.instance_env(Instance("I", "i-web", "subnet-a", V4("10.213.1.10"), (), None))
     assert env == {"HOST": "127.213.1.10", "VPCGATE_PRIVATE_IP": "10.213.1.10"}

@@ -14,6 +14,13 @@
 //   errorMessage String(v): https://docs.aws.amazon.com/lambda/latest/dg/nodejs-exceptions.html
 // - console lines `<ISO time>\t<request id>\t<LEVEL>\t<message>` with newlines turned into \r:
 //   https://docs.aws.amazon.com/lambda/latest/dg/nodejs-logging.html
+//
+// Guard mode (vpcgate.network.running; only when VPCGATE_GUARD is in the environment, so the usual
+// worker pays nothing): net.Socket.prototype.connect (net.connect, http, https, fetch all go through
+// it) is checked against the function's allow table before the handler is loaded: an allowed VPC
+// address is dialled at its instance's loopback alias, anything else in a VPC (or an alias itself)
+// fails as `connect ECONNREFUSED host:port`. Literal addresses only; dgram and native sockets are
+// not checked.
 'use strict';
 
 const fs = require('fs');
@@ -275,7 +282,70 @@ function startLoop(handler) {
   input.on('end', () => process.exit(0));
 }
 
+// ---- guard mode
+function ipv4Number(text) {
+  const parts = String(text).split('.');
+  if (parts.length !== 4) return null;
+  let n = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return null;
+    n = n * 256 + Number(p);
+  }
+  return n;
+}
+
+function refuseConnect(socket, host, port) {
+  const err = new Error(`connect ECONNREFUSED ${host}:${port}`);
+  Object.assign(err, { errno: -111, code: 'ECONNREFUSED', syscall: 'connect', address: host, port });
+  process.nextTick(() => socket.destroy(err));
+  return socket;
+}
+
+function connectOptions(args) {
+  if (Array.isArray(args[0])) return args[0][0]; // net.connect's normalized arguments
+  if (args[0] !== null && typeof args[0] === 'object') return args[0];
+  if (typeof args[0] === 'number' || (typeof args[0] === 'string' && /^\d+$/.test(args[0]))) {
+    return { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
+  }
+  return null;
+}
+
+function installConnectGuard(text) {
+  const table = JSON.parse(text);
+  const vpcs = table.vpc_cidrs.map((cidr) => {
+    const [base, bits] = cidr.split('/');
+    const size = 2 ** (32 - Number(bits));
+    return [ipv4Number(base), size];
+  });
+  const aliases = new Set(table.aliases || []);
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function guardedConnect(...args) {
+    const opts = connectOptions(args);
+    if (!opts || opts.path) return connect.apply(this, args); // a unix socket path: not ours
+    const host = String(opts.host || 'localhost').replace(/^::ffff:/i, '');
+    const n = ipv4Number(host);
+    if (n === null) return connect.apply(this, args);
+    const port = Number(opts.port);
+    if (aliases.has(host)) return refuseConnect(this, host, port);
+    if (!vpcs.some(([base, size]) => n >= base && n < base + size)) return connect.apply(this, args);
+    const entry = table.allow[host];
+    const ok = entry && entry.ranges.some(([p, lo, hi]) => (p === null || p === 6) && port >= lo && port <= hi);
+    if (!ok) return refuseConnect(this, host, port);
+    const dialled = Object.assign({}, opts, { host: entry.dial });
+    if (Array.isArray(args[0])) {
+      args[0][0] = dialled; // keep the array: it carries net's normalized-arguments mark
+      return connect.apply(this, args);
+    }
+    const callback = args.find((a) => typeof a === 'function');
+    return callback ? connect.call(this, dialled, callback) : connect.call(this, dialled);
+  };
+}
+
 async function main() {
+  if (process.env.VPCGATE_GUARD !== undefined) {
+    installConnectGuard(process.env.VPCGATE_GUARD);
+    delete process.env.VPCGATE_GUARD;
+  }
   patchConsole();
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', (reason) =>

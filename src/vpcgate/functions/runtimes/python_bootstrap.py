@@ -15,6 +15,13 @@ invocation); what the handler sees is what AWS's Python runtime gives it:
 - the root logger writes ``[LEVEL]\\t<time>Z\\t<request id>\\t<message>``:
   https://docs.aws.amazon.com/lambda/latest/dg/python-logging.html
 
+Guard mode (``vpcgate.network.running``; only when ``VPCGATE_GUARD`` is in the environment, so the
+usual worker pays nothing): every ``socket.connect``/``connect_ex`` (``socket.create_connection``,
+``http.client``, ``urllib`` and asyncio's selector loops all go through them) is checked against the
+function's allow table; an allowed VPC address is dialled at its instance's loopback alias, anything
+else in a VPC (or an alias itself) fails as a refused connection. Literal addresses only (templates
+name private IPs); ``sendto`` on an unconnected UDP socket and native sockets are not checked.
+
 Frame: ``>II`` (meta length, body length), meta JSON, body bytes. In: ``{"id", "deadline", "arn",
 "trace", "cc", "ci"}`` + event. Out: ``{"k": "ready"|"ok"|"err"|"init_err"}`` + JSON document.
 """
@@ -240,8 +247,67 @@ def _invoke(channel: _Channel, handler: Any, meta: dict[str, Any], body: bytes) 
     channel.send("ok", payload)
 
 
+def _install_connect_guard(text: str) -> None:
+    """Guard mode: check each connect against the allow table (see the module docstring)."""
+    import errno
+    import ipaddress
+    import socket
+
+    table = json.loads(text)
+    vpcs = [ipaddress.IPv4Network(cidr) for cidr in table["vpc_cidrs"]]
+    allow: dict[str, Any] = table["allow"]
+    aliases = frozenset(table.get("aliases", ()))
+
+    def refused() -> OSError:
+        return ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+
+    def target(sock: socket.socket, address: Any) -> Any:
+        """The address to dial instead of ``address``; raises ConnectionRefusedError when not allowed."""
+        if sock.family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
+            return address
+        try:
+            ip = ipaddress.ip_address(address[0])
+        except ValueError:
+            return address  # a name: not checked (templates give private addresses)
+        mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else ip
+        if mapped is None:
+            return address
+        text = str(mapped)
+        if text in aliases:
+            raise refused()
+        if not any(mapped in vpc for vpc in vpcs):
+            return address
+        entry = allow.get(text)
+        proto = 17 if sock.type == socket.SOCK_DGRAM else 6
+        port = address[1]
+        if entry is None or not any(
+            (p is None or p == proto) and lo <= port <= hi for p, lo, hi in entry["ranges"]
+        ):
+            raise refused()
+        dial = entry["dial"] if sock.family == socket.AF_INET else "::ffff:" + entry["dial"]
+        return (dial, *address[1:])
+
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        connect(self, target(self, address))
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
+        try:
+            dial = target(self, address)
+        except ConnectionRefusedError:
+            return errno.ECONNREFUSED
+        return connect_ex(self, dial)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
+
+
 def main() -> int:
     channel = _Channel(int(sys.argv[1]), int(sys.argv[2]))
+    guard = os.environ.pop("VPCGATE_GUARD", None)
+    if guard is not None:
+        _install_connect_guard(guard)
     del sys.argv[1:]
     # -I ignores PYTHONPATH; AWS's Python runtime honours it (a function may set it), so add it by hand.
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
