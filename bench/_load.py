@@ -104,9 +104,13 @@ async def latency_ms(port: int, path: str, count: int) -> float:
 
 
 async def measure(
-    port: int, path: str, *, seconds: float = 3.0, count: int = 400
+    port: int, path: str, *, seconds: float = 3.0, count: int = 400, warm_up: float = 1.5
 ) -> tuple[float, int, float]:
-    """Warm up, then (requests/s at c=32, non-200 count, p50 ms at c=1)."""
-    await throughput(port, path, 4, 0.5)
+    """Warm up at the measured concurrency, then (requests/s at c=32, non-200 count, p50 ms at c=1).
+
+    The warm-up runs at c=32 because a server that scales with concurrency (a Lambda-style pool
+    starts one worker per concurrent invocation) is not warm after a c=4 warm-up: the measured
+    window would then count 28 cold starts and their JIT warm-up, which are not requests/s."""
+    await throughput(port, path, 32, warm_up)
     rate, failures = await throughput(port, path, 32, seconds)
     return rate, failures, await latency_ms(port, path, count)

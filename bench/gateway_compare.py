@@ -139,6 +139,7 @@ def _vpcgate(express_port: int, scratch: Path) -> dict[str, Measured]:
     argv = [sys.executable, "-c", RUN_UP, str(mock), str(SEED / "cloudformation" / "vpc-proxy.template.json")]
     argv += ["--port", str(port), "--state-dir", str(scratch / "state"), "--quiet"]
     argv += ["--account-rate", "0", "--account-burst", "0"]  # AWS's 10,000 rps account limit would 429 MOCK
+    argv += ["--network-mode", "host"]  # the default (auto) picks namespaces as root: no such subnet here
     for override in (
         "BackendHost=127.0.0.1",
         f"BackendPort={express_port}",
