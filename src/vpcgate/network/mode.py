@@ -61,6 +61,15 @@ def _sysctl(path: str) -> str | None:
         return None
 
 
+def _probe_python() -> str:
+    """An interpreter this user may exec: a venv's ``python`` may link into another user's 0700 home
+    (a pyenv under /root) that the running process reached but cannot exec again."""
+    for candidate in (sys.executable, "/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return sys.executable
+
+
 def userns_error() -> str | None:
     """Why user + network namespaces cannot be created here (None when they can)."""
     if not NETNS_DIR.is_dir():
@@ -71,7 +80,7 @@ def userns_error() -> str | None:
         return "kernel.unprivileged_userns_clone is 0"
     try:
         proc = subprocess.run(
-            [sys.executable, "-I", "-S", "-c", _USERNS_PROBE],
+            [_probe_python(), "-I", "-S", "-c", _USERNS_PROBE],
             capture_output=True,
             text=True,
             timeout=10,

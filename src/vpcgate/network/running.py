@@ -8,7 +8,10 @@ Modes (``--network-mode``; ``mode.py`` decides what ``auto`` becomes and why):
 - ``namespace`` (root; ``namespaces``, the older spelling, is the same): VPCs are network
   namespaces, security groups nftables (``enforce/namespaces.py``), instances and workers confined.
 - ``userns`` (not root): the same namespaces inside a user namespace of our own; the process must
-  have entered it (:func:`enter_for`) before any thread started.
+  have entered it (:func:`enter_for`) before any thread started. The host's namespace is not ours
+  (no unreachable routes there), so functions without VpcConfig get the built-in runtimes' connect
+  guard with an empty allow table: they reach no VPC. vpcgate's own process and ``provided``
+  runtimes are not guarded (an ``ip route add unreachable CIDR`` by root once closes that).
 - ``guard`` (neither): instances listen on loopback aliases (``guard.py``), and the built-in
   runtimes check every connect against the function's allow table (``GuardLauncher`` hands it over
   in ``VPCGATE_GUARD``). Weaker, and announced so (``mode.GUARD_WARNING``). A refused connection
@@ -126,6 +129,26 @@ class GuardLauncher:
         return HostLauncher().listen()
 
 
+@dataclass
+class _GuardedEnv:
+    """Another launcher, with an allow table in the worker's environment (userns mode, no VpcConfig)."""
+
+    inner: Launcher
+    table: str
+
+    def command(self, argv: Sequence[str]) -> list[str]:
+        return self.inner.command(argv)
+
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        return {**self.inner.env(env), GUARD_ENV: self.table}
+
+    def user(self) -> tuple[int, int] | None:
+        return self.inner.user()
+
+    def listen(self) -> Any:
+        return self.inner.listen()
+
+
 class StackNetwork:
     """Builds the mode's network, starts the instances, gives ``launcher_for``; ``stop()`` undoes it."""
 
@@ -170,7 +193,17 @@ class StackNetwork:
             )
         launchers = FunctionLaunchers(network, uids)
         await launchers.prepare(specs)
-        return launchers.launcher_for
+        if not userns:
+            return launchers.launcher_for
+        # No unreachable routes in a host namespace that is not ours: a function outside every VPC
+        # would reach a VPC's range on the host's routes, so its runtime's connect guard refuses it.
+        outside = json.dumps({"vpc_cidrs": [str(v.cidr) for v in topology.vpcs.values()], "allow": {}})
+
+        def launcher_for(spec: FunctionSpec) -> Launcher:
+            launcher = launchers.launcher_for(spec)
+            return launcher if spec.vpc_config is not None else _GuardedEnv(launcher, outside)
+
+        return launcher_for
 
     async def _start_guard(self, topology: Topology, instances: Sequence[PlacedInstance]) -> LauncherFor:
         guard = Guard(topology)

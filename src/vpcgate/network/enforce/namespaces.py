@@ -257,6 +257,8 @@ class NamespaceNetwork:
             dst = str(route.get("dst", "default"))
             if dst == "default" or str(route.get("protocol")) == str(runs.ROUTE_PROTO):
                 continue
+            if route.get("type") in ("unreachable", "blackhole", "prohibit"):
+                continue  # it only keeps packets for the range here: what a VPC wants
             net = ipaddress.ip_network(dst, strict=False)
             for vpc in self._topology.vpcs.values():
                 if net.overlaps(vpc.cidr):
