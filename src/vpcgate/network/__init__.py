@@ -14,4 +14,6 @@
     services.py          InstanceProcess: an instance's UserData, confined, in its namespace
     userns.py            user-namespace mode for a non-root user (enter_userns)
     guard.py             guard mode's data: loopback aliases and per-function allow tables
+    running.py           StackNetwork: one ``up`` run's network in the mode chosen (resolve(),
+                         enter_for(), GuardLauncher)
 """

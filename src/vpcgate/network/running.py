@@ -15,7 +15,9 @@ Modes (``--network-mode``; ``mode.py`` decides what ``auto`` becomes and why):
 - ``guard`` (neither): instances listen on loopback aliases (``guard.py``), and the built-in
   runtimes check every connect against the function's allow table (``GuardLauncher`` hands it over
   in ``VPCGATE_GUARD``). Weaker, and announced so (``mode.GUARD_WARNING``). A refused connection
-  always fails at once here, whatever ``--network-reject`` says: there is no packet to drop.
+  always fails at once here, whatever ``--network-reject`` says: there is no packet to drop. An
+  instance's UserData gets ``HOST`` (its alias) and must listen there or on every address; a
+  ``provided`` runtime's own bootstrap is not checked (a warning says so).
 
 Drop or reject: AWS's security groups drop what they do not allow (a client times out); ``reject``
 (``--network-reject``) answers with a TCP reset / ICMP unreachable instead, for fast failures.
@@ -218,6 +220,8 @@ class StackNetwork:
             log.info("%s: guard mode: listens on %s", iid, env["HOST"])
 
         def launcher_for(spec: FunctionSpec) -> Launcher:
+            if (spec.runtime or "").startswith("provided"):
+                log.warning("%s: guard mode cannot check a provided runtime's connections", spec.name)
             table = json.dumps(guard.table(spec), separators=(",", ":"))
             confinement = uids.confinement(spec.name, lambda_limits=True) if root else None
             return GuardLauncher(table, confinement)

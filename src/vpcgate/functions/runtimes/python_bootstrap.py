@@ -250,6 +250,7 @@ def _invoke(channel: _Channel, handler: Any, meta: dict[str, Any], body: bytes) 
 def _install_connect_guard(text: str) -> None:
     """Guard mode: check each connect against the allow table (see the module docstring)."""
     import errno
+    import functools
     import ipaddress
     import socket
 
@@ -261,23 +262,29 @@ def _install_connect_guard(text: str) -> None:
     def refused() -> OSError:
         return ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
 
-    def target(sock: socket.socket, address: Any) -> Any:
-        """The address to dial instead of ``address``; raises ConnectionRefusedError when not allowed."""
-        if sock.family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
-            return address
+    @functools.lru_cache(maxsize=4096)
+    def guarded(host: str) -> str | None:
+        """The IPv4 text of ``host`` when the table has a say on it (a VPC address or an alias)."""
         try:
-            ip = ipaddress.ip_address(address[0])
+            ip = ipaddress.ip_address(host)
         except ValueError:
-            return address  # a name: not checked (templates give private addresses)
+            return None  # a name: not checked (templates give private addresses)
         mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else ip
         if mapped is None:
-            return address
+            return None
         text = str(mapped)
-        if text in aliases:
-            raise refused()
-        if not any(mapped in vpc for vpc in vpcs):
+        return text if text in aliases or any(mapped in vpc for vpc in vpcs) else None
+
+    def target(sock: socket.socket, address: Any) -> Any:
+        """The address to dial instead of ``address``; raises ConnectionRefusedError when not allowed."""
+        if not isinstance(address, tuple) or not isinstance(address[0], str):
             return address
-        entry = allow.get(text)
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return address
+        text = guarded(address[0])
+        if text is None:
+            return address
+        entry = None if text in aliases else allow.get(text)
         proto = 17 if sock.type == socket.SOCK_DGRAM else 6
         port = address[1]
         if entry is None or not any(
