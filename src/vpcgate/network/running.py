@@ -163,6 +163,12 @@ class StackNetwork:
         self.instances: list[InstanceProcess] = []
         self._network: Any = None
 
+    @property
+    def namespaces(self) -> Any:
+        """The running ``NamespaceNetwork`` (namespace and userns modes; None in guard mode or before
+        ``start``): ``eni_for(subnet_ids, group_ids)`` gives VPC links their interface."""
+        return self._network
+
     async def start(
         self, models: Sequence[object], instances: Sequence[PlacedInstance], specs: Sequence[FunctionSpec]
     ) -> LauncherFor:
