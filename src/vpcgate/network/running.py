@@ -39,7 +39,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vpcgate.errors import ConfigError
 from vpcgate.functions.launch import HostLauncher, Launcher
@@ -50,6 +50,9 @@ from vpcgate.network.mode import choose_mode
 from vpcgate.network.model import Instance, SecurityGroup, Subnet, Vpc
 from vpcgate.network.policy import Topology
 from vpcgate.network.services import InstanceProcess
+
+if TYPE_CHECKING:  # root-only machinery, imported at run time only when a mode needs it
+    from vpcgate.network.enforce.namespaces import NamespaceNetwork
 
 log = logging.getLogger("vpcgate.network")
 
@@ -161,10 +164,10 @@ class StackNetwork:
         self.mode = mode
         self.reject = reject
         self.instances: list[InstanceProcess] = []
-        self._network: Any = None
+        self._network: NamespaceNetwork | None = None
 
     @property
-    def namespaces(self) -> Any:
+    def namespaces(self) -> NamespaceNetwork | None:
         """The running ``NamespaceNetwork`` (namespace and userns modes; None in guard mode or before
         ``start``): ``eni_for(subnet_ids, group_ids)`` gives VPC links their interface."""
         return self._network
