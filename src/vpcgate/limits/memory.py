@@ -83,5 +83,8 @@ class MemoryAuthorizerCache:
         while len(self._entries) > self._max:
             del self._entries[next(iter(self._entries))]
 
+    async def flush(self) -> None:
+        return None
+
     async def close(self) -> None:
         self._entries.clear()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -36,6 +36,7 @@ from redis.exceptions import NoScriptError, RedisError
 from vpcgate.limits import quota
 from vpcgate.limits.clock import Clock
 from vpcgate.limits.model import ALLOWED, BucketRule, Check, Decision, Outcome, Rate
+from vpcgate.limits.near_cache import NearCache
 from vpcgate.limits.script import DAY_TTL_MS, DECIDE, DECIDE_SHA
 from vpcgate.limits.state import RedisAddress
 from vpcgate.limits.store import StoreUnavailableError
@@ -62,18 +63,22 @@ def connect(
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),
     )
-    return RedisStore(client, clock, prefix, address), RedisAuthorizerCache(client, clock, prefix)
+    sender = _Sender(client, str(address))
+    store = RedisStore(client, clock, prefix, address, sender)
+    return store, RedisAuthorizerCache(client, clock, prefix, sender)
 
 
 class RedisStore:
-    def __init__(self, client: Redis, clock: Clock, prefix: str, address: RedisAddress) -> None:
+    def __init__(
+        self, client: Redis, clock: Clock, prefix: str, address: RedisAddress, sender: _Sender
+    ) -> None:
         self._client = client
         self._clock = clock
         self._prefix = prefix
         self._address = address
         # id(rules) → (rules, keys, packed settings); holding ``rules`` keeps its id from being reused
         self._encoded: dict[int, tuple[tuple[BucketRule, ...], list[str], str]] = {}
-        self._sender = _Sender(client, str(address))
+        self._sender = sender
 
     async def decide(self, check: Check) -> Decision:
         if not check.buckets and check.quota is None:
@@ -134,20 +139,33 @@ class RedisStore:
 
 
 _Waiting = tuple[list[str], list[str], "asyncio.Future[list[Any]]"]
+_Write = tuple[str, bytes, int]  # SET key value PX milliseconds
 
 
 class _Sender:
-    """Runs the decision script: a call finds Redis idle and goes alone, or finds a call in flight
-    and waits for it, then goes with every other call that arrived meanwhile in one pipeline (one
-    write, one read). Each decision is still exactly one EVALSHA in one round trip; under load the
-    round trips are shared, which is what keeps the Redis store's cost per request low."""
+    """Runs the decision script and the authorizer-cache writes on one connection.
+
+    A decision finds Redis idle and goes alone, or finds a call in flight and waits for it, then goes
+    with every other call that arrived meanwhile in one pipeline (one write, one read). Each decision
+    is still exactly one EVALSHA; under load the round trips are shared, which is what keeps the
+    Redis store's cost per request low.
+
+    A cache write (:meth:`write`) does not make a round trip of its own when it can ride: it goes in
+    front of the next decision's pipeline — the same request's limits decision, which follows its
+    authorizer in the same task without yielding to the event loop, so it is always next. A write no
+    decision picks up (a method without a throttle step, a store in its outage pause) is sent on its
+    own as soon as the request first waits (``call_soon``). ``on_write`` hears how writes went
+    (``None``: stored; else the error), for the cache's outage warnings."""
 
     def __init__(self, client: Redis, where: str) -> None:
         self._client = client
         self._where = where
         self._busy = False
         self._queue: list[_Waiting] = []
+        self._writes: list[_Write] = []
+        self._kick_due = False
         self._drainer: asyncio.Task[None] | None = None
+        self.on_write: Callable[[BaseException | None], None] = lambda _: None
 
     async def send(self, keys: list[str], args: list[str]) -> list[Any]:
         if self._busy:
@@ -156,16 +174,43 @@ class _Sender:
             return await waiting
         self._busy = True
         try:
+            if self._writes:
+                return await self._with_writes(keys, args)
             return await self._alone(keys, args)
         finally:
-            if self._queue:
-                self._drainer = asyncio.create_task(self._drain())
-            else:
-                self._busy = False
+            self._next()
+
+    def write(self, key: str, value: bytes, px: int) -> None:
+        self._writes.append((key, value, px))
+        if not self._busy and not self._kick_due:
+            self._kick_due = True
+            asyncio.get_running_loop().call_soon(self._kick)
 
     async def idle(self) -> None:
-        if self._drainer is not None:
-            await self._drainer
+        """Wait until every call and write so far has been sent and answered."""
+        self._kick()
+        while self._busy:
+            if self._drainer is not None and not self._drainer.done():
+                await self._drainer
+            else:  # a lone decision is in flight; its ``finally`` starts the drainer if needed
+                await asyncio.sleep(0.001)
+
+    def _kick(self) -> None:
+        self._kick_due = False
+        if self._writes and not self._busy:
+            self._busy = True
+            self._next()
+
+    def _next(self) -> None:
+        if self._queue or self._writes:
+            self._drainer = asyncio.create_task(self._drain())
+        else:
+            self._busy = False
+
+    async def _with_writes(self, keys: list[str], args: list[str]) -> list[Any]:
+        waiting: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        await self._together([(keys, args, waiting)])
+        return waiting.result()
 
     async def _alone(self, keys: list[str], args: list[str]) -> list[Any]:
         try:
@@ -179,21 +224,27 @@ class _Sender:
 
     async def _drain(self) -> None:
         try:
-            while self._queue:
+            while self._queue or self._writes:
                 batch, self._queue = self._queue, []
                 await self._together(batch)
         finally:
             self._busy = False
 
     async def _together(self, batch: list[_Waiting]) -> None:
+        writes, self._writes = self._writes, []
         try:
-            replies = await self._pipeline(DECIDE_SHA, batch)
+            replies = await self._pipeline(DECIDE_SHA, batch, writes)
+            written, replies = replies[: len(writes)], replies[len(writes) :]
+            if written:
+                self.on_write(next((r for r in written if isinstance(r, Exception)), None))
             forgotten = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
             if forgotten:
-                again = await self._pipeline(DECIDE, [batch[i] for i in forgotten])
+                again = await self._pipeline(DECIDE, [batch[i] for i in forgotten], [])
                 for i, reply in zip(forgotten, again, strict=True):
                     replies[i] = reply
         except (RedisError, OSError) as exc:
+            if writes:
+                self.on_write(exc)
             replies = [exc] * len(batch)
         for (_, _, waiting), reply in zip(batch, replies, strict=True):
             if waiting.done():
@@ -203,8 +254,10 @@ class _Sender:
             else:
                 waiting.set_result(cast(list[Any], reply))
 
-    async def _pipeline(self, script: str, batch: list[_Waiting]) -> list[Any]:
+    async def _pipeline(self, script: str, batch: list[_Waiting], writes: list[_Write]) -> list[Any]:
         pipe = self._client.pipeline(transaction=False)
+        for key, value, px in writes:
+            pipe.set(key, value, px=px)
         for keys, args, _ in batch:
             if script is DECIDE:
                 pipe.eval(DECIDE, len(keys), *keys, *args)
@@ -223,16 +276,23 @@ def _bucket_params(rate: Rate) -> str:
 
 
 class RedisAuthorizerCache:
-    """Authorizer results in Redis, shared by every node. Borrows the store's client (``close`` is a
-    no-op: close the store)."""
+    """Authorizer results in Redis, shared by every node, with this node's copies in front
+    (:class:`~vpcgate.limits.near_cache.NearCache`). Borrows the store's client and sender
+    (``close`` only waits for pending writes: close the store)."""
 
-    def __init__(self, client: Redis, clock: Clock, prefix: str) -> None:
+    def __init__(self, client: Redis, clock: Clock, prefix: str, sender: _Sender) -> None:
         self._client = client
         self._clock = clock
         self._prefix = prefix + "auth|"
+        self._sender = sender
+        self._near = NearCache(clock)
         self._failing = False
+        sender.on_write = self._written
 
     async def get(self, key: str) -> bytes | None:
+        near = self._near.get(key)
+        if near is not None:
+            return near
         try:
             stored = cast(bytes | None, await self._client.get(self._prefix + key))
         except (RedisError, OSError) as exc:
@@ -241,26 +301,37 @@ class RedisAuthorizerCache:
         self._recovered()
         if stored is None:
             return None
-        expires, _, value = stored.partition(b"|")
-        return value if float(expires) > self._clock.wall() else None
+        expires_text, _, value = stored.partition(b"|")
+        expires = float(expires_text)
+        if expires <= self._clock.wall():
+            return None
+        self._near.keep(key, expires, value)
+        return value
 
     async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
+        """Kept here at once; written to Redis with the request's limits decision (no round trip of
+        its own when the request has one, see :class:`_Sender`)."""
         if ttl_seconds <= 0:
             return
-        expires = repr(self._clock.wall() + ttl_seconds).encode()
-        try:
-            await self._client.set(
-                self._prefix + key, expires + b"|" + value, px=math.ceil(ttl_seconds * 1000) + 1000
-            )
-        except (RedisError, OSError) as exc:
-            self._failed(exc)
-            return
-        self._recovered()
+        expires = self._clock.wall() + ttl_seconds
+        self._near.keep(key, expires, value)
+        stored = repr(expires).encode() + b"|" + value
+        self._sender.write(self._prefix + key, stored, math.ceil(ttl_seconds * 1000) + 1000)
+
+    async def flush(self) -> None:
+        """Wait until every put so far has reached Redis (or failed)."""
+        await self._sender.idle()
 
     async def close(self) -> None:
-        return None
+        await self.flush()
 
-    def _failed(self, exc: Exception) -> None:
+    def _written(self, error: BaseException | None) -> None:
+        if error is None:
+            self._recovered()
+        else:
+            self._failed(error)
+
+    def _failed(self, exc: BaseException) -> None:
         if not self._failing:
             log.warning("authorizer cache: Redis unreachable (%s); calling authorizers uncached", exc)
         self._failing = True

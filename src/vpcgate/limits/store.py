@@ -48,7 +48,12 @@ class AuthorizerCache(Protocol):
         ...
 
     async def put(self, key: str, value: bytes, ttl_seconds: float) -> None:
-        """Keep ``value`` for ``ttl_seconds`` (``<= 0``: do not cache, as AWS's TTL 0)."""
+        """Keep ``value`` for ``ttl_seconds`` (``<= 0``: do not cache, as AWS's TTL 0). The Redis
+        cache sends it with the request's next store call (see :mod:`vpcgate.limits.redis_store`)."""
+        ...
+
+    async def flush(self) -> None:
+        """Wait until every ``put`` so far is visible to other nodes (memory: at once)."""
         ...
 
     async def close(self) -> None: ...

@@ -205,6 +205,7 @@ async def test_authorizer_cache_is_shared_and_expires_by_the_clock(redis_server:
     try:
         await one.authorizer_cache.put("tok|abc", b'{"principalId":"me"}', ttl_seconds=300)
         await one.authorizer_cache.put("tok|off", b"x", ttl_seconds=0)
+        await one.authorizer_cache.flush()  # a put rides with the next store call; none here
         assert await two.authorizer_cache.get("tok|abc") == b'{"principalId":"me"}'
         assert await two.authorizer_cache.get("tok|off") is None
         clock.advance(300)
@@ -234,6 +235,7 @@ async def test_the_gateways_authorizer_cache_runs_on_the_redis_store(redis_serve
         writer = AuthorizerCache(one.authorizer_cache, api_id="api1", authorizer_id="auth1", ttl_seconds=300)
         reader = AuthorizerCache(two.authorizer_cache, api_id="api1", authorizer_id="auth1", ttl_seconds=300)
         await writer.put(["token-1"], answer)
+        await one.authorizer_cache.flush()
         cached = await reader.get(["token-1"])
         assert cached is not None and cached.to_json() == answer.to_json()
         clock.advance(300)
