@@ -12,6 +12,10 @@ that runs user code (a function worker, an instance's UserData) is, before ``exe
 4. marked ``no_new_privs`` (set-uid binaries and file capabilities grant nothing), with a parent-death
    signal of SIGKILL (set after the uid change, which clears it), umask 077.
 
+With ``mounts`` (a mount namespace, ``mounts.py``), it also enters that namespace (right after the
+network one) and goes back to its working directory by path: its own /tmp, a /proc showing only its
+own processes.
+
 ``Confinement.preexec()`` does that as a ``preexec_fn``; ``Confinement.wrap_argv()`` does the same with
 ``ip netns exec`` + ``setpriv`` for callers that cannot pass a preexec (slower: two more execs).
 The uid allocator gives each function its own uid, so one function cannot read another's
@@ -33,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vpcgate.network import mounts as mountns
 from vpcgate.network.enforce import netns
 
 PR_SET_PDEATHSIG = 1
@@ -87,6 +92,8 @@ class Confinement:
     # Lambda's per-environment quotas: 1,024 processes/threads and 1,024 file descriptors
     # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
     lambda_limits: bool = False
+    # a private mount namespace to enter (``mounts.MountNamespace.path``), or None: the host's mounts
+    mounts: Path | None = None
 
     @classmethod
     def as_ourselves(cls, netns: Path | None = None, *, lambda_limits: bool = False) -> Confinement:
@@ -103,7 +110,7 @@ class Confinement:
     def preexec(self) -> Callable[[], None]:
         """A ``preexec_fn`` for subprocess / asyncio.create_subprocess_exec (needs root in the parent)."""
         uid, gid, path, last_cap, keep = self.uid, self.gid, self.netns, last_capability(), self.keep_ids
-        limits = self.lambda_limits
+        limits, mounts = self.lambda_limits, self.mounts
         # A non-root parent (guard mode) has no capability to drop, and may not touch the bounding set.
         caps = range(last_cap + 1) if os.geteuid() == 0 else range(0)
 
@@ -112,6 +119,12 @@ class Confinement:
                 fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
                 netns.setns_fd(fd)
                 os.close(fd)
+            if mounts is not None:
+                cwd = os.getcwd()
+                fd = os.open(mounts, os.O_RDONLY | os.O_CLOEXEC)
+                mountns.enter(fd)
+                os.close(fd)
+                os.chdir(cwd)  # by path: setns left us at the namespace's root
             if limits:
                 resource.setrlimit(resource.RLIMIT_NPROC, (LAMBDA_PROCESSES, LAMBDA_PROCESSES))
                 resource.setrlimit(resource.RLIMIT_NOFILE, (LAMBDA_FILES, LAMBDA_FILES))

@@ -8,6 +8,13 @@
 - :class:`ConfinedHostLauncher`: a function without VpcConfig keeps the host's network (as a Lambda
   outside a VPC has the internet) but still runs as its own unprivileged uid.
 
+With private mounts (root, not user-namespace mode: ``mounts.py``), each function also gets a mount
+namespace of its own (a 512 MB /tmp, a ``hidepid=invisible`` /proc): ``nsenter --mount=`` enters it
+through a :class:`~vpcgate.network.mounts.NamespaceSlot`, then a ``/bin/sh`` goes back to the
+function's code directory (``LAMBDA_TASK_ROOT``, the worker's working directory on Lambda too) by
+path. The code directory is known only when ``env()`` sees ``LAMBDA_TASK_ROOT``; if it lies under
+/tmp, the namespace is remade with it bound back before the worker starts.
+
 The Runtime API socket (``listen()``) of an ENI worker is created inside the ENI's namespace, so the
 worker reaches it on its own 127.0.0.1. Workers of several functions share an ENI (same subnet and
 groups), so each Runtime API port is guarded in that namespace's ``inet vpcgate`` output chain:
@@ -33,6 +40,46 @@ from vpcgate.network.enforce.namespaces import Eni, NamespaceNetwork
 from vpcgate.network.enforce.nft import Nft
 from vpcgate.network.enforce.ruleset import TABLE
 from vpcgate.network.errors import NetworkError
+from vpcgate.network.mounts import DEFAULT_TMP_MB, MountNamespace, NamespaceSlot, under_tmp
+
+# setns(CLONE_NEWNS) leaves nsenter at the namespace's root; a descriptor-based --wd would be a
+# tunnel into the host's tree, so the worker's directory is re-entered by path
+CHDIR_TASK_ROOT = ["/bin/sh", "-c", 'cd -- "${LAMBDA_TASK_ROOT:-/}" && exec "$@"', "lambda-worker"]
+TASK_ROOT = "LAMBDA_TASK_ROOT"
+
+
+def code_paths(spec: FunctionSpec) -> list[Path]:
+    """Where a function's code is read from on the host, as the spec says (a folder or a .zip)."""
+    path = spec.code.path
+    if path is None:
+        return []
+    if not path.is_absolute() and spec.template_dir is not None:
+        path = spec.template_dir / path
+    return [path if path.suffix != ".zip" else path.parent]
+
+
+class FunctionMounts:
+    """One function's private mount namespace, behind a slot its workers' argv names."""
+
+    def __init__(self, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB) -> None:
+        self._keep = tuple(keep)
+        self._tmp_mb = tmp_mb
+        self.slot = NamespaceSlot()
+        self.slot.point_at(MountNamespace.create(self._keep, tmp_mb))
+
+    def nsenter_option(self) -> str:
+        return f"--mount={self.slot.path}"
+
+    def ensure(self, code_dir: str | None) -> None:
+        """Bind ``code_dir`` back if it lies under /tmp (a new namespace for workers to come)."""
+        current = self.slot.current
+        if not code_dir or current is None or current.covers(Path(code_dir)):
+            return
+        self._keep = (*self._keep, *under_tmp([Path(code_dir)]))
+        self.slot.point_at(MountNamespace.create(self._keep, self._tmp_mb))
+
+    def close(self) -> None:
+        self.slot.close()
 
 
 def _check_reachable(argv: Sequence[str], confinement: Confinement) -> None:
@@ -105,12 +152,18 @@ class EniLauncher:
     eni: Eni
     confinement: Confinement
     guard: RuntimePortGuard
+    mounts: FunctionMounts | None = None
 
     def command(self, argv: Sequence[str]) -> list[str]:
         _check_reachable(argv, self.confinement)
-        return ["nsenter", f"--net={self.eni.netns}", "--", *self.confinement.wrap_argv(list(argv))]
+        if self.mounts is None:
+            return ["nsenter", f"--net={self.eni.netns}", "--", *self.confinement.wrap_argv(list(argv))]
+        enter = ["nsenter", f"--net={self.eni.netns}", self.mounts.nsenter_option(), "--"]
+        return [*enter, *self.confinement.wrap_argv([*CHDIR_TASK_ROOT, *argv])]
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        if self.mounts is not None:
+            self.mounts.ensure(env.get(TASK_ROOT))
         return dict(env)
 
     def user(self) -> tuple[int, int] | None:
@@ -128,12 +181,18 @@ class ConfinedHostLauncher:
     """The host's network (no VpcConfig), the function's own unprivileged uid."""
 
     confinement: Confinement
+    mounts: FunctionMounts | None = None
 
     def command(self, argv: Sequence[str]) -> list[str]:
         _check_reachable(argv, self.confinement)
-        return self.confinement.wrap_argv(list(argv))
+        if self.mounts is None:
+            return self.confinement.wrap_argv(list(argv))
+        enter = ["nsenter", self.mounts.nsenter_option(), "--"]
+        return [*enter, *self.confinement.wrap_argv([*CHDIR_TASK_ROOT, *argv])]
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        if self.mounts is not None:
+            self.mounts.ensure(env.get(TASK_ROOT))
         return dict(env)
 
     def user(self) -> tuple[int, int] | None:
@@ -150,16 +209,25 @@ class FunctionLaunchers:
 
     ``FunctionsService(launcher_for=launchers.launcher_for)`` takes a synchronous callable, so ENIs
     are made beforehand: ``await launchers.prepare(specs)`` after ``network.start()``.
+    ``private_mounts`` (root, not user-namespace mode): a mount namespace per function, made on its
+    first ``launcher_for``; ``close()`` releases them.
     """
 
     def __init__(
-        self, network: NamespaceNetwork, uids: UidAllocator | None = None, nft: Nft | None = None
+        self,
+        network: NamespaceNetwork,
+        uids: UidAllocator | None = None,
+        nft: Nft | None = None,
+        *,
+        private_mounts: bool = False,
     ) -> None:
         self._network = network
         self._uids = uids or UidAllocator()
         self._nft = nft or Nft()
         self._enis: dict[str, Eni] = {}
         self._guards: dict[str, RuntimePortGuard] = {}
+        self._private_mounts = private_mounts
+        self._mounts: dict[str, FunctionMounts] = {}
 
     async def prepare(self, specs: Iterable[FunctionSpec]) -> None:
         """Create (or find) the ENI of every function that has a VpcConfig."""
@@ -170,10 +238,24 @@ class FunctionLaunchers:
                 self._guards.setdefault(eni.eni_id, RuntimePortGuard(eni, self._nft))
 
     def launcher_for(self, spec: FunctionSpec) -> EniLauncher | ConfinedHostLauncher:
+        mounts = self._mounts_for(spec)
         if spec.vpc_config is None:
-            return ConfinedHostLauncher(self._uids.confinement(spec.name, lambda_limits=True))
+            return ConfinedHostLauncher(self._uids.confinement(spec.name, lambda_limits=True), mounts)
         eni = self._enis.get(spec.name)
         if eni is None:
             raise NetworkError(f"{spec.name}: its ENI was not prepared (call prepare() after start())")
         confinement = self._uids.confinement(spec.name, eni.netns, lambda_limits=True)
-        return EniLauncher(eni, confinement, self._guards[eni.eni_id])
+        return EniLauncher(eni, confinement, self._guards[eni.eni_id], mounts)
+
+    def _mounts_for(self, spec: FunctionSpec) -> FunctionMounts | None:
+        if not self._private_mounts:
+            return None
+        if spec.name not in self._mounts:
+            self._mounts[spec.name] = FunctionMounts(code_paths(spec))
+        return self._mounts[spec.name]
+
+    def close(self) -> None:
+        """Release every function's mount namespace (their running workers keep theirs)."""
+        for mounts in self._mounts.values():
+            mounts.close()
+        self._mounts.clear()

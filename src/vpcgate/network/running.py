@@ -19,6 +19,11 @@ Modes (``--network-mode``; ``mode.py`` decides what ``auto`` becomes and why):
   instance's UserData gets ``HOST`` (its alias) and must listen there or on every address; a
   ``provided`` runtime's own bootstrap is not checked (a warning says so).
 
+Private mounts (``mounts.py``): in ``namespace`` mode every function worker and instance gets a
+mount namespace of its own (its own /tmp, a /proc showing only its own processes). Not in
+``userns`` mode (a procfs mount with options needs the host PID namespace's owner), nor ``guard`` or
+``host`` mode (no such confinement there: processes share the host's /tmp and /proc, as before).
+
 Drop or reject: AWS's security groups drop what they do not allow (a client times out); ``reject``
 (``--network-reject``) answers with a TCP reset / ICMP unreachable instead, for fast failures.
 
@@ -53,6 +58,7 @@ from vpcgate.network.services import InstanceProcess
 
 if TYPE_CHECKING:  # root-only machinery, imported at run time only when a mode needs it
     from vpcgate.network.enforce.namespaces import NamespaceNetwork
+    from vpcgate.network.launch import FunctionLaunchers
 
 log = logging.getLogger("vpcgate.network")
 
@@ -165,6 +171,7 @@ class StackNetwork:
         self.reject = reject
         self.instances: list[InstanceProcess] = []
         self._network: NamespaceNetwork | None = None
+        self._launchers: FunctionLaunchers | None = None
 
     @property
     def namespaces(self) -> NamespaceNetwork | None:
@@ -199,10 +206,12 @@ class StackNetwork:
         for placed in instances:
             iid = placed.instance.instance_id
             confinement = uids.confinement(f"instance-{iid}", network.instance_netns(iid))
-            await self._start_instance(
-                InstanceProcess(placed.instance, confinement=confinement, cwd=placed.cwd)
+            process = InstanceProcess(
+                placed.instance, confinement=confinement, cwd=placed.cwd, private_mounts=not userns
             )
-        launchers = FunctionLaunchers(network, uids)
+            await self._start_instance(process)
+        launchers = FunctionLaunchers(network, uids, private_mounts=not userns)
+        self._launchers = launchers
         await launchers.prepare(specs)
         if not userns:
             return launchers.launcher_for
@@ -245,6 +254,9 @@ class StackNetwork:
         """Stop the instances (process groups), then tear the namespaces down."""
         for process in self.instances:
             await process.stop()
+        if self._launchers is not None:
+            self._launchers.close()
+            self._launchers = None
         if self._network is not None:
             network, self._network = self._network, None
             await network.stop()

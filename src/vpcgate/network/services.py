@@ -9,6 +9,9 @@ starts): https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html
 - it runs confined (``confine.py``): in the instance's namespace, as an unprivileged uid (EC2 runs
   user data as root: package installs and the like fail here; ports below 1024 may be bound, the
   namespace allows it);
+- with ``private_mounts`` (namespace mode, as root), in a mount namespace of its own
+  (``mounts.py``): its own /tmp (the working directory and the script bound back when under /tmp)
+  and a /proc showing only its own processes;
 - every line of its output goes to the log as ``<instance id>: <line>``;
 - a non-zero exit is reported (logged, and kept in ``returncode``), never fatal;
 - ``stop()`` signals the whole process group (SIGTERM, then SIGKILL after a grace period).
@@ -27,10 +30,12 @@ import os
 import signal
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from vpcgate.network.confine import Confinement, reachable_by_others
 from vpcgate.network.model import Instance
+from vpcgate.network.mounts import MountNamespace
 
 log = logging.getLogger("vpcgate.instances")
 
@@ -51,8 +56,10 @@ class InstanceProcess:
         cwd: Path,
         env: Mapping[str, str] | None = None,
         grace_seconds: float = 3.0,
+        private_mounts: bool = False,
     ) -> None:
         self.instance = instance
+        self._private_mounts = private_mounts
         self._confinement = confinement
         self._cwd = cwd
         self._env = dict(env) if env is not None else None
@@ -87,16 +94,24 @@ class InstanceProcess:
         os.chmod(self._dir.name, 0o711)
         os.chmod(path, 0o500)
         os.chown(path, self._confinement.uid, self._confinement.gid)
-        self._proc = await asyncio.create_subprocess_exec(
-            *script_argv(user_data, path),
-            cwd=self._cwd,
-            env=self._env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=self._confinement.preexec(),
-        )
+        confinement = self._confinement
+        mounts = MountNamespace.create([self._cwd, path.parent]) if self._private_mounts else None
+        if mounts is not None:
+            confinement = replace(confinement, mounts=mounts.path)
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *script_argv(user_data, path),
+                cwd=self._cwd,
+                env=self._env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=confinement.preexec(),
+            )
+        finally:  # the namespace lives on as long as a process is in it
+            if mounts is not None:
+                mounts.close()
         log.info("%s: user data started (pid %d)", self.instance.instance_id, self._proc.pid)
         self._pump = asyncio.create_task(self._forward_output(self._proc))
         self._waiter = asyncio.create_task(self._report_exit(self._proc))

@@ -1,0 +1,200 @@
+"""Private mounts for confined code: a mount namespace per function (or instance) with its own /tmp
+and a /proc that shows it only its own processes.
+
+Lambda gives each function its own ``/tmp`` (512 MB by default) and shows it no other customer's
+processes: https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html
+Here, a uid per function (``confine.py``) already keeps other functions out of a process's
+``/proc/<pid>/environ`` and 0700 files; a mount namespace closes the rest:
+
+- ``/tmp`` (and ``/dev/shm``) is a fresh tmpfs, 512 MB, seen by that function's processes only; host
+  directories under ``/tmp`` the function needs (its code, an instance's working directory) are
+  bound back at the same path, and nothing else of the host's ``/tmp`` is there;
+- ``/proc`` is a new procfs instance mounted ``hidepid=invisible`` (proc(5): each proc mount has its
+  own options since Linux 5.8): a process sees only its own uid's processes, so not another
+  function's, an instance's or vpcgate's (nor their ``cmdline``);
+- everything else is the host's, copied when the namespace is made, with propagation ``private``:
+  nothing mounted inside reaches the host, and nothing is mounted on the host at all.
+
+The namespace is made once per function, in a short-lived thread (``unshare(CLONE_NEWNS)`` implies
+a private ``fs_struct``, so only that thread moves; it mounts, opens ``/proc/thread-self/ns/mnt``
+and dies). vpcgate keeps that descriptor: it keeps the namespace alive with no process in it, and
+``close()`` frees it (no mount to undo). A child enters it by ``setns`` (``enter()``, in a preexec)
+or ``nsenter --mount=/proc/<vpcgate's pid>/fd/<fd>`` (argv launchers). ``setns`` moves the working
+directory to the namespace's root, so the caller ``chdir``-s back *by path* (a descriptor opened
+before would be a tunnel into the host's tree, ``/proc`` included).
+
+:class:`NamespaceSlot` is a fixed descriptor number whose namespace can be replaced (``dup2``):
+argv built before the code directory is known names the slot, and the namespace it will find there
+is made (or remade, binding the code directory back) before the process starts.
+
+Where this does not apply (kept as it was, a note in ``running.py``): user-namespace mode (a procfs
+mount with options needs the PID namespace's owner), guard mode and host mode (no confinement of
+that kind), and any process not running as root (:func:`unavailable` says why).
+
+Errors::
+
+    OSError        unshare/mount/setns failed (errno set); raised in the caller's thread
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+CLONE_NEWNS = 0x00020000
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+TMP = Path("/tmp")
+SHM = Path("/dev/shm")
+DEFAULT_TMP_MB = 512  # Lambda's default ephemeral storage
+SHM_MB = 64
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(source: str | None, target: Path, fstype: str | None, flags: int, data: str | None) -> None:
+    rc = _libc.mount(
+        source.encode() if source else None,
+        str(target).encode(),
+        fstype.encode() if fstype else None,
+        flags,
+        data.encode() if data else None,
+    )
+    _check(rc, f"mount {target}")
+
+
+def unavailable() -> str | None:
+    """Why private mounts cannot be made here, or None."""
+    if os.geteuid() != 0:
+        return "not root: no mount namespace of our own"
+    return None
+
+
+def under_tmp(paths: Iterable[Path]) -> list[Path]:
+    """The paths strictly under /tmp (resolved, deduplicated, sorted): what must be bound back."""
+    found: set[Path] = set()
+    for path in paths:
+        try:
+            real = path.resolve(strict=True)
+        except OSError:
+            continue
+        if real != TMP and TMP in real.parents and real.is_dir():
+            found.add(real)
+    return sorted(found)
+
+
+def _build(keep: list[Path], tmp_mb: int) -> int:
+    """In the calling (throwaway) thread: a new mount namespace set up; a descriptor for it."""
+    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _mount(None, Path("/"), None, MS_REC | MS_PRIVATE, None)
+    # opened in the new namespace (a bind from another namespace's mount is refused), before /tmp
+    # is covered
+    held = [os.open(path, os.O_PATH | os.O_CLOEXEC) for path in keep]
+    try:
+        _mount("tmpfs", TMP, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
+        for path, fd in zip(keep, held, strict=True):
+            path.mkdir(parents=True, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+    finally:
+        for fd in held:
+            os.close(fd)
+    if SHM.is_dir():
+        _mount("tmpfs", SHM, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_MB}m,mode=1777")
+    _mount("proc", Path("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
+    return os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+
+
+class MountNamespace:
+    """A private mount namespace, held open by a descriptor of ours (no process needs to be in it)."""
+
+    def __init__(self, fd: int, keep: tuple[Path, ...]) -> None:
+        self.fd = fd
+        self.keep = keep
+
+    @classmethod
+    def create(cls, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB) -> MountNamespace:
+        """A new namespace whose /tmp is empty but for ``keep`` (those of them under /tmp)."""
+        paths = under_tmp(keep)
+        box: dict[str, int | BaseException] = {}
+
+        def body() -> None:
+            try:
+                box["fd"] = _build(paths, tmp_mb)
+            except BaseException as exc:  # handed back to the caller's thread
+                box["error"] = exc
+
+        thread = threading.Thread(target=body, name="vpcgate-mountns")
+        thread.start()
+        thread.join()
+        error = box.get("error")
+        if isinstance(error, BaseException):
+            raise error
+        fd = box["fd"]
+        assert isinstance(fd, int)
+        return cls(fd, tuple(paths))
+
+    @property
+    def path(self) -> Path:
+        """A path any root process can open to enter it (``nsenter --mount=``)."""
+        return Path(f"/proc/{os.getpid()}/fd/{self.fd}")
+
+    def covers(self, path: Path) -> bool:
+        """Is ``path`` seen in this namespace as on the host (not under /tmp, or bound back)?"""
+        wanted = under_tmp([path])
+        return not wanted or any(w == k or k in w.parents for w in wanted for k in self.keep)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+class NamespaceSlot:
+    """A fixed descriptor number that names the current namespace of one function.
+
+    ``path`` can go into an argv before the namespace is final; ``point_at`` replaces what the slot
+    holds (processes already started keep theirs). An empty slot holds /dev/null, which ``setns``
+    refuses: a process started before any ``point_at`` fails instead of running unconfined.
+    """
+
+    def __init__(self) -> None:
+        self.fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        self.current: MountNamespace | None = None
+
+    @property
+    def path(self) -> Path:
+        return Path(f"/proc/{os.getpid()}/fd/{self.fd}")
+
+    def point_at(self, ns: MountNamespace) -> None:
+        os.dup2(ns.fd, self.fd, inheritable=False)
+        old, self.current = self.current, ns
+        if old is not None:
+            old.close()
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def enter(fd: int) -> None:
+    """Move the calling (single-threaded, forked) process into the mount namespace at ``fd``; its
+    working directory is then that namespace's root."""
+    _check(_libc.setns(fd, CLONE_NEWNS), "setns(CLONE_NEWNS)")

@@ -1,0 +1,176 @@
+"""The escape-attempt suite, mounts: one function's code looks for another's processes and /tmp files.
+
+Function B runs a worker (a marker in its argv, a file in its /tmp); function A, through the real
+launcher argv (``nsenter --mount`` + ``setpriv``), lists /proc, reads B's cmdline, looks in /tmp and
+tries to unmount its private /proc and /tmp. Controls: A sees its own process and file, and the
+host (root) sees B's worker, so an empty answer is not a broken probe. Nothing is ever mounted on
+the host: its mount table is compared before, during and after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.network.conftest import Lab, LogTap, needs_root
+from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec, VpcConfig
+from vpcgate.network.confine import UidAllocator
+from vpcgate.network.launch import ConfinedHostLauncher, EniLauncher, FunctionLaunchers
+from vpcgate.network.model import Instance
+from vpcgate.network.services import InstanceProcess
+
+pytestmark = needs_root
+
+LOOK = """
+import ctypes, json, os, sys
+victims, marker = json.loads(sys.argv[1]), sys.argv[2]
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+cmdlines = {}
+for pid in victims:
+    try:
+        cmdlines[pid] = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+    except OSError as exc:
+        cmdlines[pid] = f"failed: {exc}"
+libc = ctypes.CDLL(None, use_errno=True)
+unmounts = {p: libc.umount2(p.encode(), 2) for p in ("/proc", "/tmp")}
+open(f"/tmp/{marker}-a", "w").write("a")
+print(json.dumps({
+    "me": os.getpid(), "pids": pids, "cmdlines": cmdlines, "tmp": sorted(os.listdir("/tmp")),
+    "cwd": os.getcwd(), "unmounts": unmounts,
+}))
+"""
+
+VICTIM = """
+import json, os, sys, time
+tmp = sorted(os.listdir("/tmp"))
+open(f"/tmp/{sys.argv[1]}-b", "w").write("b")
+print(json.dumps({"tmp": tmp, "cwd": os.getcwd()}), flush=True)
+time.sleep(60)
+"""
+
+
+def _mounts() -> list[str]:
+    """The host's mount table, minus the fields that change without a mount (none do, today)."""
+    return Path("/proc/self/mountinfo").read_text().splitlines()
+
+
+def _spec(name: str, vpc: VpcConfig | None) -> FunctionSpec:
+    code = FunctionCode(CodeKind.INLINE, inline_source="")
+    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    return FunctionSpec(name, name, arn, "python3.11", "index.handler", code, vpc_config=vpc)
+
+
+@pytest.fixture
+def code_outside_tmp() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="vpcgate-code-", dir="/var/tmp"))
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+async def _spawn(
+    launcher: EniLauncher | ConfinedHostLauncher, argv: list[str], code_dir: Path
+) -> asyncio.subprocess.Process:
+    command = launcher.command(argv)
+    env = launcher.env({"PATH": "/usr/bin:/bin", "LAMBDA_TASK_ROOT": str(code_dir)})
+    return await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, env=env, cwd=code_dir
+    )
+
+
+async def _look(
+    lab: Lab, launcher: EniLauncher | ConfinedHostLauncher, code_dir: Path, victims: list[int], marker: str
+) -> dict[str, Any]:
+    proc = await _spawn(launcher, [lab.python, "-I", "-c", LOOK, json.dumps(victims), marker], code_dir)
+    out, _ = await asyncio.wait_for(proc.communicate(), 20)
+    assert proc.returncode == 0, out
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_outside_tmp: Path) -> None:
+    marker = f"vpcgate-{uuid.uuid4().hex}"
+    host_file = Path("/tmp") / f"{marker}-host"
+    host_file.write_text("the host's")
+    os.chmod(host_file, 0o644)  # readable by anyone who could see it
+    vpc = VpcConfig(("subnet-a1",), ("sg-fn",))
+    fa, fb, fh = _spec("fa", vpc), _spec("fb", vpc), _spec("fh", None)
+    launchers = FunctionLaunchers(lab.network, UidAllocator(2_000_400_000), private_mounts=True)
+    await launchers.prepare([fa, fb, fh])  # the ENI's namespace is mounted on the host: before
+    before = _mounts()
+    la, lb, lh = launchers.launcher_for(fa), launchers.launcher_for(fb), launchers.launcher_for(fh)
+    victim = await _spawn(
+        lb, [lab.python, "-I", "-c", VICTIM, marker, "victim-argv-marker"], code_outside_tmp
+    )
+    try:
+        assert victim.stdout is not None
+        started = json.loads(await asyncio.wait_for(victim.stdout.readline(), 20))
+        assert started == {"tmp": [], "cwd": str(code_outside_tmp)}, started  # B's /tmp: empty
+        # the worker itself (after nsenter, setpriv and sh exec in place): the host sees its argv
+        assert "victim-argv-marker" in Path(f"/proc/{victim.pid}/cmdline").read_text()
+        assert _mounts() == before  # nothing mounted on the host, even while running
+
+        others = [victim.pid, os.getpid(), 1, *(p.pid for p in lab.instances.values() if p.pid)]
+        for launcher, code_dir in ((la, lab.workdir), (lh, code_outside_tmp)):
+            seen = await _look(lab, launcher, code_dir, others, marker)
+            assert seen["me"] in seen["pids"]  # control: the listing works
+            assert not set(others) & set(seen["pids"]), seen
+            assert all(c.startswith("failed") for c in seen["cmdlines"].values()), seen["cmdlines"]
+            assert seen["cwd"] == str(code_dir)
+            assert f"{marker}-b" not in seen["tmp"] and f"{marker}-host" not in seen["tmp"]
+            assert f"{marker}-a" in seen["tmp"]  # control: its own file
+            assert seen["unmounts"] == {"/proc": -1, "/tmp": -1}
+        # A's code under /tmp is bound back, and that is all its /tmp held besides its own file
+        assert (await _look(lab, la, lab.workdir, [], marker))["tmp"] == sorted(
+            [lab.workdir.name, f"{marker}-a"]
+        )
+        assert not (Path("/tmp") / f"{marker}-a").exists()
+        assert not (Path("/tmp") / f"{marker}-b").exists()
+    finally:
+        victim.kill()
+        await victim.wait()
+        launchers.close()
+        host_file.unlink()
+    assert _mounts() == before
+
+
+async def test_an_instance_gets_its_own_tmp_and_proc(lab: Lab, log_tap: LogTap) -> None:
+    before = _mounts()
+    marker = f"vpcgate-{uuid.uuid4().hex}"
+    script = (
+        f"#!{lab.python}\n"
+        "import json, os\n"
+        "pids = [int(p) for p in os.listdir('/proc') if p.isdigit()]\n"
+        "print('seen', json.dumps({'me': os.getpid(), 'pids': pids, 'tmp': os.listdir('/tmp'),"
+        " 'cwd': os.getcwd()}), flush=True)\n"
+        f"open('/tmp/{marker}', 'w').write('x')\n"
+    )
+    instance = Instance(
+        "i-mounts", "i-mounts", "subnet-a2", lab.instances["i-db"].instance.private_ip, (), script
+    )
+    confinement = lab.uids.confinement("i-mounts", None)
+    process = InstanceProcess(instance, confinement=confinement, cwd=lab.workdir, private_mounts=True)
+    await process.start()
+    try:
+        assert await process.wait() == 0
+    finally:
+        await process.stop()
+    line = next(x for x in log_tap.lines if x.startswith("i-mounts: seen "))
+    seen = json.loads(line.removeprefix("i-mounts: seen "))
+    assert seen["me"] in seen["pids"] and os.getpid() not in seen["pids"]
+    assert not {p.pid for p in lab.instances.values()} & set(seen["pids"])
+    assert seen["cwd"] == str(lab.workdir)
+    assert lab.workdir.name in seen["tmp"] and len(seen["tmp"]) == 2  # its directory and its script's
+    assert not (Path("/tmp") / marker).exists()
+    assert _mounts() == before
