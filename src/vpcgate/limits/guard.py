@@ -17,13 +17,14 @@ import logging
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from typing import cast
 
 from vpcgate.errors import ConfigError
 from vpcgate.limits.clock import Clock
 from vpcgate.limits.model import Check, Decision, Outcome
-from vpcgate.limits.store import LimitStore, StoreUnavailableError
+from vpcgate.limits.store import LimitStore, PendingDecision, StoreUnavailableError
 
-__all__ = ["FailMode", "GuardedStore"]
+__all__ = ["FailMode", "GuardedPending", "GuardedStore"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,11 @@ class GuardedStore:
         )
 
     @property
+    def can_go_ahead(self) -> bool:
+        """Whether the store takes decisions ahead (:meth:`ahead`): one whose calls cost a round trip."""
+        return getattr(self.store, "ahead", None) is not None
+
+    @property
     def down(self) -> bool:
         return self._down_until is not None
 
@@ -65,14 +71,9 @@ class GuardedStore:
         if self._down_until is not None and self._clock.monotonic() < self._down_until:
             return self._fallback
         try:
-            decision = await self.store.decide(check)
+            return self._settled(await self.store.decide(check))
         except StoreUnavailableError as exc:
-            self._went_down(exc)
-            return self._fallback
-        if self._down_until is not None:
-            log.warning("limit store is back; throttles and quotas are enforced again")
-            self._down_until = None
-        return decision
+            return self._settled(exc)
 
     def _went_down(self, exc: StoreUnavailableError) -> None:
         if self._down_until is None:
@@ -80,9 +81,45 @@ class GuardedStore:
             log.warning("limit store unreachable (%s); fail %s: %s until it is back", exc, self.mode, effect)
         self._down_until = self._clock.monotonic() + self._retry_after
 
+    def ahead(self, check: Check) -> GuardedPending | None:
+        """The decision sent ahead of the authorizer (:class:`~vpcgate.limits.store.AheadStore`), under
+        the same fail policy; ``None`` when the store cannot (memory: no round trip to save), is in
+        its outage pause, or ``check`` has nothing to decide: call :meth:`decide` then."""
+        ahead = getattr(self.store, "ahead", None)
+        if ahead is None or (self._down_until is not None and self._clock.monotonic() < self._down_until):
+            return None
+        pending = cast(PendingDecision | None, ahead(check))
+        return None if pending is None else GuardedPending(self, pending)
+
+    def _settled(self, outcome: Decision | StoreUnavailableError) -> Decision:
+        if isinstance(outcome, StoreUnavailableError):
+            self._went_down(outcome)
+            return self._fallback
+        if self._down_until is not None:
+            log.warning("limit store is back; throttles and quotas are enforced again")
+            self._down_until = None
+        return outcome
+
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
         """Usage counts; raises :class:`StoreUnavailableError` (a report cannot make numbers up)."""
         return await self.store.daily_usage(plan_id, key_id, days)
 
     async def close(self) -> None:
         await self.store.close()
+
+
+class GuardedPending:
+    """A decision sent ahead, read under the fail policy of its :class:`GuardedStore`."""
+
+    def __init__(self, guard: GuardedStore, pending: PendingDecision) -> None:
+        self._guard = guard
+        self._pending = pending
+
+    async def result(self) -> Decision:
+        try:
+            return self._guard._settled(await self._pending.result())
+        except StoreUnavailableError as exc:
+            return self._guard._settled(exc)
+
+    def cancel(self) -> None:
+        self._pending.cancel()

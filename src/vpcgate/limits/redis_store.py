@@ -37,7 +37,7 @@ from vpcgate.limits import quota
 from vpcgate.limits.clock import Clock
 from vpcgate.limits.model import ALLOWED, BucketRule, Check, Decision, Outcome, Rate
 from vpcgate.limits.near_cache import NearCache
-from vpcgate.limits.script import DAY_TTL_MS, DECIDE, DECIDE_SHA
+from vpcgate.limits.script import DAY_TTL_MS, DECIDE, DECIDE_SHA, REFUND
 from vpcgate.limits.state import RedisAddress
 from vpcgate.limits.store import StoreUnavailableError
 
@@ -84,13 +84,18 @@ class RedisStore:
         if not check.buckets and check.quota is None:
             return ALLOWED
         keys, args = self._encode(check)
-        reply = await self._run(keys, args)
-        code, index, remaining = (int(x) for x in reply)
-        if code == 0:
-            return Decision(Outcome.ALLOWED, quota_remaining=None if remaining < 0 else remaining)
-        if code == 1:
-            return Decision(Outcome.THROTTLED, tier=check.buckets[index - 1].tier)
-        return Decision(Outcome.QUOTA_EXCEEDED, quota_remaining=0)
+        try:
+            reply = await self._sender.call(_DECIDE, keys, args)
+        except (RedisError, OSError) as exc:
+            raise self._sender.unavailable(exc) from exc
+        return _decision(check, reply)
+
+    def ahead(self, check: Check) -> _Ahead | None:
+        """The decision queued now, sent with this task's next Redis call or when it first waits."""
+        if not check.buckets and check.quota is None:
+            return None
+        keys, args = self._encode(check)
+        return _Ahead(self._sender, check, keys, args)
 
     def _encode(self, check: Check) -> tuple[list[str], list[str]]:
         wall = self._clock.wall()
@@ -113,9 +118,6 @@ class RedisStore:
             cached = self._encoded[id(rules)] = (rules, [self._prefix + r.key for r in rules], params)
         return cached[1], cached[2]
 
-    async def _run(self, keys: list[str], args: list[str]) -> list[Any]:
-        return await self._sender.send(keys, args)
-
     async def daily_usage(self, plan_id: str, key_id: str, days: Sequence[date]) -> list[int]:
         if not days:
             return []
@@ -123,7 +125,7 @@ class RedisStore:
         try:
             values = cast(list[bytes | None], await self._client.mget(keys))
         except (RedisError, OSError) as exc:
-            raise StoreUnavailableError(f"Redis at {self._address} did not answer: {exc}") from exc
+            raise self._sender.unavailable(exc) from exc
         return [int(v) if v is not None else 0 for v in values]
 
     async def ping(self) -> bool:
@@ -138,135 +140,212 @@ class RedisStore:
         await self._client.aclose()
 
 
-_Waiting = tuple[list[str], list[str], "asyncio.Future[list[Any]]"]
-_Write = tuple[str, bytes, int]  # SET key value PX milliseconds
+_DECIDE, _REFUND, _GET, _SET = "decide", "refund", "get", "set"
+
+
+class _Op:
+    """One command for Redis: ``future`` gets its reply (``None``: nobody waits for it)."""
+
+    __slots__ = ("args", "command", "future")
+
+    def __init__(self, command: str, args: tuple[Any, ...], future: asyncio.Future[Any] | None) -> None:
+        self.command = command
+        self.args = args
+        self.future = future
 
 
 class _Sender:
-    """Runs the decision script and the authorizer-cache writes on one connection.
+    """Every command a node sends to Redis, on one connection, in as few round trips as it can.
 
-    A decision finds Redis idle and goes alone, or finds a call in flight and waits for it, then goes
-    with every other call that arrived meanwhile in one pipeline (one write, one read). Each decision
-    is still exactly one EVALSHA; under load the round trips are shared, which is what keeps the
-    Redis store's cost per request low.
+    - :meth:`call` (a decision, a cache read) goes at once when Redis is idle, together with whatever
+      is queued; when a round trip is in flight it waits and goes with every call that arrived
+      meanwhile in one pipeline (one write, one read) — under load the round trips are shared.
+    - :meth:`defer` (a cache write, a refund, a decision taken ahead) is queued and rides in front
+      of the next :meth:`call`. The request that queued it makes that call from the same task without
+      yielding to the event loop (its authorizer-cache read, its limits decision), so it is always
+      next; when no call follows, it is sent on its own as soon as the task waits (``call_soon``).
+    - :meth:`withdraw` takes a deferred command back while it is still queued.
 
-    A cache write (:meth:`write`) does not make a round trip of its own when it can ride: it goes in
-    front of the next decision's pipeline — the same request's limits decision, which follows its
-    authorizer in the same task without yielding to the event loop, so it is always next. A write no
-    decision picks up (a method without a throttle step, a store in its outage pause) is sent on its
-    own as soon as the request first waits (``call_soon``). ``on_write`` hears how writes went
-    (``None``: stored; else the error), for the cache's outage warnings."""
+    Errors (``RedisError``, ``OSError``) reach each caller as they are; ``on_write`` hears how
+    deferred cache writes went (``None``: stored), for the cache's outage warnings."""
 
     def __init__(self, client: Redis, where: str) -> None:
         self._client = client
         self._where = where
         self._busy = False
-        self._queue: list[_Waiting] = []
-        self._writes: list[_Write] = []
+        self._queued: list[_Op] = []
         self._kick_due = False
         self._drainer: asyncio.Task[None] | None = None
         self.on_write: Callable[[BaseException | None], None] = lambda _: None
 
-    async def send(self, keys: list[str], args: list[str]) -> list[Any]:
-        if self._busy:
-            waiting: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-            self._queue.append((keys, args, waiting))
-            return await waiting
-        self._busy = True
-        try:
-            if self._writes:
-                return await self._with_writes(keys, args)
-            return await self._alone(keys, args)
-        finally:
-            self._next()
+    async def call(self, command: str, *args: Any) -> Any:
+        op = _Op(command, args, asyncio.get_running_loop().create_future())
+        self._queued.append(op)
+        if not self._busy:
+            self._busy = True
+            batch, self._queued = self._queued, []
+            try:
+                await self._round_trip(batch)
+            finally:
+                self._next()
+        assert op.future is not None
+        return await op.future
 
-    def write(self, key: str, value: bytes, px: int) -> None:
-        self._writes.append((key, value, px))
+    def defer(self, command: str, *args: Any, reply: bool = False) -> _Op:
+        future = asyncio.get_running_loop().create_future() if reply else None
+        op = _Op(command, args, future)
+        self._queued.append(op)
         if not self._busy and not self._kick_due:
             self._kick_due = True
             asyncio.get_running_loop().call_soon(self._kick)
+        return op
+
+    def withdraw(self, op: _Op) -> bool:
+        """Take back a deferred command not yet sent; ``False`` when it is already on its way."""
+        try:
+            self._queued.remove(op)
+        except ValueError:
+            return False
+        return True
 
     async def idle(self) -> None:
-        """Wait until every call and write so far has been sent and answered."""
+        """Wait until every command so far has been sent and answered."""
         self._kick()
         while self._busy:
             if self._drainer is not None and not self._drainer.done():
                 await self._drainer
-            else:  # a lone decision is in flight; its ``finally`` starts the drainer if needed
+            else:  # a call is in flight; its ``finally`` starts the drainer if needed
                 await asyncio.sleep(0.001)
+
+    def unavailable(self, exc: BaseException) -> StoreUnavailableError:
+        return StoreUnavailableError(f"Redis at {self._where} did not answer: {exc}")
 
     def _kick(self) -> None:
         self._kick_due = False
-        if self._writes and not self._busy:
+        if self._queued and not self._busy:
             self._busy = True
             self._next()
 
     def _next(self) -> None:
-        if self._queue or self._writes:
+        if self._queued:
             self._drainer = asyncio.create_task(self._drain())
         else:
             self._busy = False
 
-    async def _with_writes(self, keys: list[str], args: list[str]) -> list[Any]:
-        waiting: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        await self._together([(keys, args, waiting)])
-        return waiting.result()
-
-    async def _alone(self, keys: list[str], args: list[str]) -> list[Any]:
-        try:
-            try:
-                return cast(list[Any], await self._client.evalsha(DECIDE_SHA, len(keys), *keys, *args))
-            except NoScriptError:
-                # First use, or Redis restarted and forgot the script: EVAL runs and caches it.
-                return cast(list[Any], await self._client.eval(DECIDE, len(keys), *keys, *args))
-        except (RedisError, OSError) as exc:
-            raise self._unavailable(exc) from exc
-
     async def _drain(self) -> None:
         try:
-            while self._queue or self._writes:
-                batch, self._queue = self._queue, []
-                await self._together(batch)
+            while self._queued:
+                batch, self._queued = self._queued, []
+                await self._round_trip(batch)
         finally:
             self._busy = False
 
-    async def _together(self, batch: list[_Waiting]) -> None:
-        writes, self._writes = self._writes, []
+    async def _round_trip(self, batch: list[_Op]) -> None:
+        replies: list[Any]
         try:
-            replies = await self._pipeline(DECIDE_SHA, batch, writes)
-            written, replies = replies[: len(writes)], replies[len(writes) :]
-            if written:
-                self.on_write(next((r for r in written if isinstance(r, Exception)), None))
-            forgotten = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
-            if forgotten:
-                again = await self._pipeline(DECIDE, [batch[i] for i in forgotten], [])
-                for i, reply in zip(forgotten, again, strict=True):
-                    replies[i] = reply
+            replies = [await self._alone(batch[0])] if len(batch) == 1 else await self._together(batch)
         except (RedisError, OSError) as exc:
-            if writes:
-                self.on_write(exc)
             replies = [exc] * len(batch)
-        for (_, _, waiting), reply in zip(batch, replies, strict=True):
-            if waiting.done():
-                continue  # the request went away
-            if isinstance(reply, Exception):
-                waiting.set_exception(self._unavailable(reply))
-            else:
-                waiting.set_result(cast(list[Any], reply))
+        except BaseException as exc:  # cancelled: nobody else may wait forever
+            self._settle(batch, [ConnectionError(f"cancelled: {exc!r}")] * len(batch))
+            raise
+        self._settle(batch, replies)
 
-    async def _pipeline(self, script: str, batch: list[_Waiting], writes: list[_Write]) -> list[Any]:
-        pipe = self._client.pipeline(transaction=False)
-        for key, value, px in writes:
-            pipe.set(key, value, px=px)
-        for keys, args, _ in batch:
-            if script is DECIDE:
-                pipe.eval(DECIDE, len(keys), *keys, *args)
+    def _settle(self, batch: list[_Op], replies: list[Any]) -> None:
+        for op, reply in zip(batch, replies, strict=True):
+            if op.command == _SET:
+                self.on_write(reply if isinstance(reply, BaseException) else None)
+            if op.future is None or op.future.done():
+                continue  # nobody waits (a write, a refund), or the request went away
+            if isinstance(reply, BaseException):
+                op.future.set_exception(reply)
             else:
-                pipe.evalsha(DECIDE_SHA, len(keys), *keys, *args)
+                op.future.set_result(reply)
+
+    async def _alone(self, op: _Op) -> Any:
+        client = self._client
+        if op.command == _DECIDE:
+            keys, args = op.args
+            try:
+                return await client.evalsha(DECIDE_SHA, len(keys), *keys, *args)
+            except NoScriptError:
+                # First use, or Redis restarted and forgot the script: EVAL runs and caches it.
+                return await client.eval(DECIDE, len(keys), *keys, *args)
+        if op.command == _GET:
+            return await client.get(*op.args)
+        if op.command == _SET:
+            key, value, px = op.args
+            return await client.set(key, value, px=px)
+        keys, args = op.args
+        return await client.eval(REFUND, len(keys), *keys, *args)
+
+    async def _together(self, batch: list[_Op]) -> list[Any]:
+        replies = await self._pipeline(batch, DECIDE_SHA)
+        forgotten = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
+        if forgotten:
+            again = await self._pipeline([batch[i] for i in forgotten], DECIDE)
+            for i, reply in zip(forgotten, again, strict=True):
+                replies[i] = reply
+        return replies
+
+    async def _pipeline(self, batch: list[_Op], decide: str) -> list[Any]:
+        pipe = self._client.pipeline(transaction=False)
+        for op in batch:
+            if op.command == _DECIDE:
+                keys, args = op.args
+                if decide is DECIDE:
+                    pipe.eval(DECIDE, len(keys), *keys, *args)
+                else:
+                    pipe.evalsha(DECIDE_SHA, len(keys), *keys, *args)
+            elif op.command == _GET:
+                pipe.get(*op.args)
+            elif op.command == _SET:
+                key, value, px = op.args
+                pipe.set(key, value, px=px)
+            else:
+                keys, args = op.args
+                pipe.eval(REFUND, len(keys), *keys, *args)
         return list(await pipe.execute(raise_on_error=False))
 
-    def _unavailable(self, exc: BaseException) -> StoreUnavailableError:
-        return StoreUnavailableError(f"Redis at {self._where} did not answer: {exc}")
+
+class _Ahead:
+    """A decision taken ahead (:meth:`RedisStore.ahead`): a :class:`PendingDecision`."""
+
+    def __init__(self, sender: _Sender, check: Check, keys: list[str], args: list[str]) -> None:
+        self._sender = sender
+        self._check = check
+        self._keys = keys
+        self._args = args
+        self._op = sender.defer(_DECIDE, keys, args, reply=True)
+
+    async def result(self) -> Decision:
+        assert self._op.future is not None
+        try:
+            reply = await self._op.future
+        except (RedisError, OSError) as exc:
+            raise self._sender.unavailable(exc) from exc
+        return _decision(self._check, reply)
+
+    def cancel(self) -> None:
+        if self._sender.withdraw(self._op):
+            return
+        assert self._op.future is not None
+        self._op.future.add_done_callback(self._refund_if_taken)
+
+    def _refund_if_taken(self, future: asyncio.Future[Any]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        if int(future.result()[0]) == 0:
+            self._sender.defer(_REFUND, self._keys, self._args)
+
+
+def _decision(check: Check, reply: list[Any]) -> Decision:
+    code, index, remaining = (int(x) for x in reply)
+    if code == 0:
+        return Decision(Outcome.ALLOWED, quota_remaining=None if remaining < 0 else remaining)
+    if code == 1:
+        return Decision(Outcome.THROTTLED, tier=check.buckets[index - 1].tier)
+    return Decision(Outcome.QUOTA_EXCEEDED, quota_remaining=0)
 
 
 def _bucket_params(rate: Rate) -> str:
@@ -294,7 +373,7 @@ class RedisAuthorizerCache:
         if near is not None:
             return near
         try:
-            stored = cast(bytes | None, await self._client.get(self._prefix + key))
+            stored = cast(bytes | None, await self._sender.call(_GET, self._prefix + key))
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return None
@@ -316,7 +395,7 @@ class RedisAuthorizerCache:
         expires = self._clock.wall() + ttl_seconds
         self._near.keep(key, expires, value)
         stored = repr(expires).encode() + b"|" + value
-        self._sender.write(self._prefix + key, stored, math.ceil(ttl_seconds * 1000) + 1000)
+        self._sender.defer(_SET, self._prefix + key, stored, math.ceil(ttl_seconds * 1000) + 1000)
 
     async def flush(self) -> None:
         """Wait until every put so far has reached Redis (or failed)."""

@@ -18,13 +18,18 @@ ARGV[2]: "rate burst ttl-ms" for each bucket, space-separated (two arguments ins
 of a client's cost per call is encoding arguments).
 Reply: {0, 0, remaining} allowed (remaining -1 without a quota); {1, i, 0} bucket i (1-based) has no
 token; {2, 0, 0} the quota is spent.
+
+:data:`REFUND` gives back what an allowed :data:`DECIDE` took, with the same KEYS and ARGV: a token to
+each bucket (never above its burst) and one request to the quota and day counters (never below 0).
+It serves decisions sent ahead of the authorizer (:mod:`vpcgate.limits.redis_store`) for requests
+the authorizer or the key then refuses, which AWS never gets to count. It is rare, so it goes by EVAL.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-__all__ = ["DAY_TTL_MS", "DECIDE", "DECIDE_SHA"]
+__all__ = ["DAY_TTL_MS", "DECIDE", "DECIDE_SHA", "REFUND"]
 
 DAY_TTL_MS = 100 * 86_400_000  # usage days are kept 100 days
 
@@ -70,3 +75,23 @@ return {0, 0, cap - used}
 """
 
 DECIDE_SHA = hashlib.sha1(DECIDE.encode()).hexdigest()
+
+REFUND = """
+local cap = string.match(ARGV[1], "^%S+ (%S+) ")
+local params = {}
+for v in string.gmatch(ARGV[2], "%S+") do params[#params + 1] = tonumber(v) end
+local n = #params / 3
+for i = 1, n do
+  local t = redis.call("HGET", KEYS[i], "t")
+  if t then
+    local full = math.min(params[3 * i - 1], tonumber(t) + 1)
+    redis.call("HSET", KEYS[i], "t", string.format("%.17g", full))
+  end
+end
+if cap ~= "-" then
+  for j = n + 1, n + 2 do
+    if tonumber(redis.call("GET", KEYS[j]) or "0") > 0 then redis.call("DECR", KEYS[j]) end
+  end
+end
+return 0
+"""

@@ -20,7 +20,7 @@ from typing import Protocol
 from vpcgate.errors import VpcgateError
 from vpcgate.limits.model import Check, Decision
 
-__all__ = ["AuthorizerCache", "LimitStore", "StoreUnavailableError"]
+__all__ = ["AheadStore", "AuthorizerCache", "LimitStore", "PendingDecision", "StoreUnavailableError"]
 
 
 class StoreUnavailableError(VpcgateError):
@@ -37,6 +37,28 @@ class LimitStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class PendingDecision(Protocol):
+    """A decision sent ahead of the steps that may still refuse the request (see :class:`AheadStore`)."""
+
+    async def result(self) -> Decision:
+        """The decision (raises :class:`StoreUnavailableError` like ``decide``)."""
+        ...
+
+    def cancel(self) -> None:
+        """The request was refused before its limits applied: withdraw the decision if it has not
+        been sent, else give back what it took once it is known to have taken anything."""
+        ...
+
+
+class AheadStore(LimitStore, Protocol):
+    """A store whose calls cost a round trip (Redis) can take a decision *ahead*: queued now, sent
+    with the request's next store call (its authorizer-cache read) or as soon as the request waits."""
+
+    def ahead(self, check: Check) -> PendingDecision | None:
+        """``None`` when ``check`` has nothing to decide."""
+        ...
 
 
 class AuthorizerCache(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.integration.auth.conftest import FIXTURES, body, guarded
@@ -98,41 +99,62 @@ async def test_round_trips_per_request(redis_server: RedisServer, tmp_path: Path
                     assert await _get(node, "header-keys", "/keyed", None) == 200
                 assert (_sent(seen), trips) == (["evalsha"], [1])
 
-            for api in ("header-keys", "authorizer-keys"):
-                token = f"token-{api}"
-                # node a, nobody has the answer: read (miss), the function, then the answer's write
-                # rides in the limits decision's pipeline — two round trips, one more cannot be had
+            async def one(node: Caller, api: str, token: str) -> tuple[list[str], int]:
+                """What one request sends, its deferred write included (flushed before counting)."""
                 with redis_server.monitor() as seen, reads.counting() as trips:
-                    assert await _get(a, api, "/authz", token) == 200
-                assert (_sent(seen), trips) == (["get", "set", "evalsha"], [2])
-                # node a again: its own copy, the decision alone
-                with redis_server.monitor() as seen, reads.counting() as trips:
-                    assert await _get(a, api, "/authz", token) == 200
-                assert (_sent(seen), trips) == (["evalsha"], [1])
-                # node b, first time: a's answer read from Redis (no function call), then the decision
-                with redis_server.monitor() as seen, reads.counting() as trips:
-                    assert await _get(b, api, "/authz", token) == 200
-                assert (_sent(seen), trips) == (["get", "evalsha"], [2])
-                # node b again: its copy now
-                with redis_server.monitor() as seen, reads.counting() as trips:
-                    assert await _get(b, api, "/authz", token) == 200
-                assert (_sent(seen), trips) == (["evalsha"], [1])
+                    assert await _get(node, api, "/authz", token) == 200
+                    for each in (a, b):
+                        assert each.app.state is not None
+                        await each.app.state.authorizer_cache.flush()
+                return _sent(seen), trips[0]
+
+            # Key from the header: the decision goes ahead, in the authorizer-cache read's pipeline.
+            token = "token-header"
+            # node a, nobody has the answer: [decision, read] · the function · the answer's write
+            assert await one(a, "header-keys", token) == (["evalsha", "get", "set"], 2)
+            assert await one(a, "header-keys", token) == (["evalsha"], 1)  # a's own copy
+            assert await one(b, "header-keys", token) == (["evalsha", "get"], 1)  # a's answer, read
+            assert await one(b, "header-keys", token) == (["evalsha"], 1)  # b's copy now
+            # Key from the authorizer: the decision can only follow the authorizer's answer.
+            token = "token-authorizer"
+            assert await one(a, "authorizer-keys", token) == (["get", "set", "evalsha"], 2)
+            assert await one(a, "authorizer-keys", token) == (["evalsha"], 1)
+            assert await one(b, "authorizer-keys", token) == (["get", "evalsha"], 2)
+            assert await one(b, "authorizer-keys", token) == (["evalsha"], 1)
     finally:
         reads.close()
 
 
 async def test_refused_by_the_authorizer_takes_nothing(redis_server: RedisServer, tmp_path: Path) -> None:
-    """AWS evaluates the authorizer before the key and the throttle: a refused request is not sent
-    to the limits script at all (no token, no quota), cached refusal or not."""
+    """AWS evaluates the authorizer before the key and the throttle: a request it refuses takes no
+    token and no quota. A decision sent ahead is withdrawn when still queued (the refusal came from
+    this node's copy, no Redis call at all), else given back (REFUND, by EVAL) once known."""
     async with two_nodes(redis_server, tmp_path) as (a, b):
-        assert await _get(a, "header-keys", "/keyed", None) == 200  # warm up
-        with redis_server.monitor() as seen:
-            assert await _get(a, "header-keys", "/authz", "deny-me") == 403
-            assert await _get(a, "header-keys", "/authz", "deny-me") == 403  # a's copy: no command
-            assert await _get(b, "header-keys", "/authz", "deny-me") == 403  # read from Redis
-            assert await _get(b, "authorizer-keys", "/authz", "deny-you", key=None) == 403
-            for node in (a, b):  # a write no decision took along is sent once the request waits
-                assert node.app.state is not None
-                await node.app.state.authorizer_cache.flush()
-        assert "evalsha" not in _sent(seen)
-        assert _sent(seen).count("set") == 2  # the two refusing answers were cached for every node
+        for node in (a, b):  # warm up (connections, the script): counts 2
+            assert await _get(node, "header-keys", "/keyed", None) == 200
+
+        async def refused(node: Caller, api: str, token: str, key: str | None = KEY) -> list[str]:
+            with redis_server.monitor() as seen:
+                assert await _get(node, api, "/authz", token, key) == 403
+                for each in (a, b):
+                    assert each.app.state is not None
+                    await each.app.state.authorizer_cache.flush()
+            return _sent(seen)
+
+        # node a, a miss: [decision ahead, read] · the function: Deny · the answer's write, the refund
+        assert sorted(await refused(a, "header-keys", "deny-me")) == ["eval", "evalsha", "get", "set"]
+        assert await refused(a, "header-keys", "deny-me") == []  # a's copy refuses: withdrawn
+        assert sorted(await refused(b, "header-keys", "deny-me")) == ["eval", "evalsha", "get"]
+        assert await refused(b, "header-keys", "deny-me") == []
+        # a key unknown to the plans: the key step refuses after the authorizer, nothing is sent ahead
+        assert await refused(a, "header-keys", "token-x", key="not-a-key-0123456789") == ["get", "set"]
+        # key from the authorizer: no decision before its answer
+        assert await refused(b, "authorizer-keys", "deny-you", key=None) == ["get", "set"]
+
+        api = next(api for api in a.app.apis if api.name == "header-keys")
+        plan, key = api.usage_plans[0], api.api_keys[0]
+        assert a.app.state is not None
+        today = datetime.now(UTC).date()
+        assert await a.app.state.limits.daily_usage(plan.id, key.id, [today]) == [2]
+        bucket = redis_server.cli("HGET", f"vpcgate:p|{plan.id}|{key.id}", "t")
+        assert float(bucket) >= 998  # burst 1000, two requests taken (and refilling)
