@@ -211,7 +211,7 @@ def _gateway(
 ) -> subprocess.Popen[str]:
     argv = [sys.executable, "-c", RUN_UP, *map(str, templates), "--port", str(port)]
     argv += ["--state-dir", str(scratch / f"state-{port}"), "--quiet", "--state", state]
-    argv += ["--account-rate", "0", "--account-burst", "0"]
+    argv += ["--account-rate", "0", "--account-burst", "0", "--network-mode", "host"]
     overrides = ["BackendHost=127.0.0.1", f"BackendPort={express_port}"]
     for override in [*overrides, "SecurityGroupId=sg-12345678", "SubnetId=subnet-12345678"]:
         argv += ["--parameter-overrides", override]

@@ -1,10 +1,41 @@
 """The Redis stores (``--state redis://HOST:PORT/DB``): several gateway nodes share buckets, quotas,
 usage counters and authorizer results. The only module that imports :mod:`redis`.
 
-A decision is one round trip: EVALSHA of :data:`vpcgate.limits.script.DECIDE`; after a Redis restart
-the script cache is empty, Redis answers NOSCRIPT and the same call is made once with EVAL (which
-caches the script again). Decisions that arrive while one is in flight go together in one pipeline
-(:class:`_Sender`): still one EVALSHA each, but the round trips are shared.
+A decision is one EVALSHA of :data:`vpcgate.limits.script.DECIDE`; after a Redis restart the script
+cache is empty, Redis answers NOSCRIPT and the same call is made once with EVAL (which caches the
+script again). Every command a node sends goes through one :class:`_Sender`, which puts whatever is
+ready into one pipeline: calls that arrive while a round trip is in flight share the next one, and
+deferred commands (cache writes, refunds, decisions taken ahead) ride with the next call.
+
+Round trips per request (issue 7: "at most one round trip per request"), proven by
+``tests/integration/auth/test_round_trips.py`` on a real redis-server with two nodes:
+
+==========================================================  ===========  ===========================
+request                                                     round trips  sent
+==========================================================  ===========  ===========================
+limits only (no authorizer; Cognito, IAM: checked locally)  1            EVALSHA
+Lambda authorizer, answer in this node's copy               1            EVALSHA
+key from the header, answer in Redis (another node's)       1            [EVALSHA ahead, GET]
+key from the header, no answer anywhere (a true miss)       2            [EVALSHA ahead, GET] · SET
+key from the authorizer, answer in Redis                    2            GET · EVALSHA
+key from the authorizer, a true miss                        2            GET · [SET, EVALSHA]
+==========================================================  ===========  ===========================
+
+Why the last three cannot be one: a true miss must read the cache before it calls the authorizer
+function (to know it must call it) and can only write the function's answer after it — a read and a
+write on either side of the function, two round trips whatever is pipelined with them (the write
+rides with the decision when one follows, else goes as soon as the request waits; the request never
+waits for it, and the function call costs far more). With the key from the authorizer
+(``usageIdentifierKey``), the decision's keys are only known from the answer, so it follows the
+cache read. Each such case happens once per node and identity per TTL: the answer is then this
+node's copy (:mod:`vpcgate.limits.near_cache`) and the request makes one round trip.
+
+A decision taken ahead (:meth:`RedisStore.ahead`, used by
+:class:`vpcgate.gateway.steps.guards.AheadGuards`) keeps AWS's order: the authorizer's refusal
+(401/403/500) still wins over a 429, and a request the authorizer or the key check refuses takes
+nothing — the decision is withdrawn if still queued (a refusal from this node's copy sends no
+command at all), else :data:`~vpcgate.limits.script.REFUND` gives back what it took (a deferred EVAL,
+not waited for).
 
 Connection and timeout errors — and any other Redis error — become
 :class:`~vpcgate.limits.store.StoreUnavailableError` here and nowhere else; the client never retries
@@ -14,7 +45,8 @@ means for a request.
 
 Authorizer results are stored with their expiry (the injected wall clock) in front of the value, and
 with a Redis TTL a second longer as a backstop; an unreachable Redis reads as a cache miss and a put
-is dropped, so the authorizer is simply called.
+is dropped, so the authorizer is simply called. A put is visible to other nodes once sent: with the
+request's next Redis call, or as soon as the request first waits (``flush`` waits for it).
 
 Redis Cluster is not supported: the keys of one decision may live in different hash slots.
 """
@@ -329,8 +361,12 @@ class _Ahead:
     def cancel(self) -> None:
         if self._sender.withdraw(self._op):
             return
-        assert self._op.future is not None
-        self._op.future.add_done_callback(self._refund_if_taken)
+        future = self._op.future
+        assert future is not None
+        if future.done():
+            self._refund_if_taken(future)
+        else:
+            future.add_done_callback(self._refund_if_taken)
 
     def _refund_if_taken(self, future: asyncio.Future[Any]) -> None:
         if future.cancelled() or future.exception() is not None:

@@ -270,3 +270,59 @@ async def test_a_hung_redis_times_out_to_the_policy_and_recovers(redis_server: R
         assert not any(d.degraded for d in after)
     finally:
         await state.close()
+
+
+async def test_a_decision_ahead_withdrawn_refunded_or_taken(redis_server: RedisServer) -> None:
+    """``ahead``: queued, it rides with the next call (one pipeline); withdrawn while queued it never
+    reaches Redis; cancelled after it was sent, REFUND gives back its tokens and its quota count."""
+    clock = ManualClock()
+    state = redis_state(redis_server, clock)
+    rule = BucketRule("p|plan|ahead", Tier.PLAN, Rate(0.0, 3))  # never refills: counts are exact
+    check = Check((rule,), QuotaRule("plan", "ahead", 10, QuotaPeriod.DAY))
+    today = datetime.fromtimestamp(clock.wall(), UTC).date()
+    try:
+        await state.limits.decide(Check((ACCOUNT,)))  # script loaded
+        with redis_server.monitor() as seen:
+            withdrawn = state.limits.ahead(check)
+            assert withdrawn is not None
+            withdrawn.cancel()
+            taken = state.limits.ahead(check)
+            assert taken is not None
+            assert await state.authorizer_cache.get("nobody") is None  # the ahead rides with this read
+            assert (await taken.result()).quota_remaining == 9
+            refunded = state.limits.ahead(check)
+            assert refunded is not None
+            assert (await refunded.result()).quota_remaining == 8
+            refunded.cancel()  # refused after its decision came back: given back
+            await state.authorizer_cache.flush()
+        sent = [line.split('"')[1].lower() for line in seen if "lua]" not in line]
+        assert sent == ["evalsha", "get", "evalsha", "eval"]
+        assert await state.limits.daily_usage("plan", "ahead", [today]) == [1]
+        assert redis_server.cli("HGET", "vpcgate:p|plan|ahead", "t") == "2"  # 3 - 1 taken
+        assert Check() and state.limits.ahead(Check()) is None  # nothing to decide
+    finally:
+        await state.close()
+
+
+@pytest.mark.parametrize("fail", [FailMode.OPEN, FailMode.CLOSED])
+async def test_a_decision_ahead_during_an_outage_gets_the_policy(
+    redis_server: RedisServer, fail: FailMode
+) -> None:
+    clock = ManualClock()
+    state = redis_state(redis_server, clock, fail)
+    check = Check((ACCOUNT,))
+    try:
+        assert (await state.limits.decide(check)).allowed
+        redis_server.kill()
+        pending = state.limits.ahead(check)
+        assert pending is not None
+        decision = await pending.result()
+        assert decision.allowed is (fail is FailMode.OPEN)
+        assert state.limits.ahead(check) is None  # in the outage pause: the caller decides (fallback)
+        assert (await state.limits.decide(check)).outcome is decision.outcome
+        redis_server.start()
+        clock.advance(1.0)
+        again = state.limits.ahead(check)
+        assert again is not None and (await again.result()).allowed
+    finally:
+        await state.close()

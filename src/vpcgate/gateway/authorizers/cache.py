@@ -16,7 +16,9 @@ and https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-
 
 The store is a Protocol so one node keeps entries in memory (:class:`MemoryCacheStore`, expiry read
 from an injected clock so tests never sleep) and several share them through Redis (the limits
-package's store: string keys, bytes values, TTL in seconds).
+package's store: string keys, bytes values, TTL in seconds). The Redis store keeps each node's copy of
+an entry until the expiry stored with it and sends a ``put`` with the request's next Redis call, so a
+warm request makes no cache round trip (:mod:`vpcgate.limits.redis_store` has the rule per request).
 """
 
 from __future__ import annotations
