@@ -1,7 +1,9 @@
 """Network: time to build a VPC (one subnet, one instance, one ENI) and tear it down; p50 HTTP
 request latency through a function ENI to an instance versus over loopback (same run, same server
 code, a new TCP connection per request); one ruleset applied with libnftables versus ``nft -f -``;
-a veth pair set up with ``ip -batch`` versus pyroute2 (the only module importing pyroute2).
+a veth pair set up with ``ip -batch`` versus pyroute2 (the only module importing pyroute2); the cold
+start (spawn→ready, Lambda's Init Duration) of a VPC function's worker, confined (ENI, own uid), with
+and without its private mount namespace (own /tmp, ``hidepid`` /proc).
 
 Needs root (namespaces). Addresses: 10.218.0.0/16, behind an unreachable route; nothing leaves.
 """
@@ -11,18 +13,24 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec, VpcConfig
+from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.network.confine import UidAllocator
 from vpcgate.network.enforce import netns, ruleset
 from vpcgate.network.enforce.namespaces import NamespaceNetwork
 from vpcgate.network.enforce.nft import Nft
+from vpcgate.network.launch import FunctionLaunchers
 from vpcgate.network.model import Instance, Rule, SecurityGroup, Subnet, Vpc
 from vpcgate.network.policy import Topology
 from vpcgate.network.services import InstanceProcess
@@ -42,6 +50,12 @@ while True:
     conn.close()
 """
 REQUESTS = 400
+COLD_STARTS = 20
+HANDLERS = {
+    "python3.11": "def handler(event, context):\n    return event\n",
+    "nodejs20.x": "exports.handler = async (event) => event;\n",
+}
+_INIT = re.compile(r"Init Duration: ([0-9.]+) ms")
 
 
 def _topology(python: str) -> tuple[Topology, Instance]:
@@ -132,6 +146,76 @@ async def _build_and_measure(python: str) -> list[tuple[str, str]]:
     return rows
 
 
+def _vpc_spec(name: str, runtime: str) -> FunctionSpec:
+    return FunctionSpec(
+        logical_id=name,
+        name=name,
+        arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
+        runtime=runtime,
+        handler="index.handler",
+        code=FunctionCode(CodeKind.INLINE, inline_source=HANDLERS[runtime]),
+        vpc_config=VpcConfig(("subnet-bench",), ("sg-fn",)),
+    )
+
+
+class _ColdStarts:
+    """Fresh VPC functions (each its own uid, ENI and mounts) started one at a time; Init Duration."""
+
+    def __init__(self, net: NamespaceNetwork, runtime: str, private_mounts: bool, uid_base: int) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="vpcgate-bench-cold-"))
+        os.chmod(self.work, 0o755)
+        self.specs = [_vpc_spec(f"cold-{i}", runtime) for i in range(COLD_STARTS)]
+        self.launchers = FunctionLaunchers(net, UidAllocator(uid_base), private_mounts=private_mounts)
+        self.service = FunctionService(
+            ServiceConfig(work_dir=self.work), launcher_for=self.launchers.launcher_for, log_sink=None
+        )
+        self.samples: list[float] = []
+
+    async def one(self, spec: FunctionSpec) -> None:
+        self.service.deploy(spec)
+        result = await self.service.invoke(spec.name, b"{}")
+        match = _INIT.search(result.log)
+        assert match, result.log
+        self.samples.append(float(match.group(1)))
+        await self.service.pool(spec.name).close()
+
+    async def close(self) -> None:
+        await self.service.shutdown()
+        self.launchers.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+async def _cold_rows(python: str) -> list[tuple[str, str]]:
+    """With and without private mounts, interleaved (a busy host slows both alike)."""
+    topology, _ = _topology(python)
+    net = NamespaceNetwork(topology)
+    await net.start()
+    rows = []
+    try:
+        for runtime in HANDLERS:
+            plain = _ColdStarts(net, runtime, False, 2_000_600_000)
+            private = _ColdStarts(net, runtime, True, 2_000_700_000)
+            try:
+                await plain.launchers.prepare(plain.specs)
+                await private.launchers.prepare(private.specs)
+                for a, b in zip(plain.specs, private.specs, strict=True):
+                    await plain.one(a)
+                    await private.one(b)
+            finally:
+                await plain.close()
+                await private.close()
+            for how, run in (("without", plain), ("with", private)):
+                rows.append(
+                    (
+                        f"cold start {runtime} VPC worker, {how} private mounts (median of {COLD_STARTS})",
+                        f"{statistics.median(run.samples):.1f} ms",
+                    )
+                )
+    finally:
+        await net.stop()
+    return rows
+
+
 def _loopback_port(pid: int) -> int:
     for _ in range(500):
         out = subprocess.run(["ss", "-Htlnp"], capture_output=True, text=True, check=False).stdout
@@ -213,7 +297,7 @@ def run() -> list[tuple[str, str]]:
         return [("network namespaces", "skipped: needs root")]
     python = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
     rows = asyncio.run(_build_and_measure(python))
-    return rows + _veth_rows()
+    return rows + _veth_rows() + asyncio.run(_cold_rows(python))
 
 
 if __name__ == "__main__":

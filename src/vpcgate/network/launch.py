@@ -12,8 +12,9 @@ With private mounts (root, not user-namespace mode: ``mounts.py``), each functio
 namespace of its own (a 512 MB /tmp, a ``hidepid=invisible`` /proc): ``nsenter --mount=`` enters it
 through a :class:`~vpcgate.network.mounts.NamespaceSlot`, then a ``/bin/sh`` goes back to the
 function's code directory (``LAMBDA_TASK_ROOT``, the worker's working directory on Lambda too) by
-path. The code directory is known only when ``env()`` sees ``LAMBDA_TASK_ROOT``; if it lies under
-/tmp, the namespace is remade with it bound back before the worker starts.
+path. The code directory is known only when ``env()`` sees ``LAMBDA_TASK_ROOT``, so the namespace is
+made there (bound back if it lies under /tmp), before the worker starts; ``command()`` only names
+its slot.
 
 The Runtime API socket (``listen()``) of an ENI worker is created inside the ENI's namespace, so the
 worker reaches it on its own 127.0.0.1. Workers of several functions share an ENI (same subnet and
@@ -64,18 +65,19 @@ class FunctionMounts:
     def __init__(self, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB) -> None:
         self._keep = tuple(keep)
         self._tmp_mb = tmp_mb
-        self.slot = NamespaceSlot()
-        self.slot.point_at(MountNamespace.create(self._keep, tmp_mb))
+        self.slot = NamespaceSlot()  # made by the first ensure(), once the code directory is known
 
     def nsenter_option(self) -> str:
         return f"--mount={self.slot.path}"
 
     def ensure(self, code_dir: str | None) -> None:
-        """Bind ``code_dir`` back if it lies under /tmp (a new namespace for workers to come)."""
+        """Make the namespace, or remake it (for workers to come) to bind ``code_dir`` back if it
+        lies under /tmp. A worker started without it fails: the empty slot holds /dev/null."""
         current = self.slot.current
-        if not code_dir or current is None or current.covers(Path(code_dir)):
+        if current is not None and (not code_dir or current.covers(Path(code_dir))):
             return
-        self._keep = (*self._keep, *under_tmp([Path(code_dir)]))
+        if code_dir:
+            self._keep = (*self._keep, *under_tmp([Path(code_dir)]))
         self.slot.point_at(MountNamespace.create(self._keep, self._tmp_mb))
 
     def close(self) -> None:
@@ -209,8 +211,8 @@ class FunctionLaunchers:
 
     ``FunctionsService(launcher_for=launchers.launcher_for)`` takes a synchronous callable, so ENIs
     are made beforehand: ``await launchers.prepare(specs)`` after ``network.start()``.
-    ``private_mounts`` (root, not user-namespace mode): a mount namespace per function, made on its
-    first ``launcher_for``; ``close()`` releases them.
+    ``private_mounts`` (root, not user-namespace mode): a mount namespace per function (made when its
+    first worker's ``env()`` is asked for); ``close()`` releases them.
     """
 
     def __init__(
