@@ -135,6 +135,9 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
         assert (await _look(lab, la, lab.workdir, [], marker))["tmp"] == sorted(
             [lab.workdir.name, f"{marker}-a"]
         )
+        # and B, in a worker started after A wrote: its own file (its workers share its /tmp), not A's
+        b_sees = (await _look(lab, lb, code_outside_tmp, [], f"{marker}-again"))["tmp"]
+        assert f"{marker}-b" in b_sees and f"{marker}-a" not in b_sees, b_sees
         assert not (Path("/tmp") / f"{marker}-a").exists()
         assert not (Path("/tmp") / f"{marker}-b").exists()
     finally:
