@@ -1,14 +1,17 @@
 """Private mounts for confined code: a mount namespace per function (or instance) with its own /tmp
 and a /proc that shows it only its own processes.
 
-Lambda gives each function its own ``/tmp`` (512 MB by default) and shows it no other customer's
-processes: https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html
+Lambda gives each function its own ``/tmp`` ("The size of the function's /tmp directory in MB. The
+default value is 512", EphemeralStorage.Size, 512 to 10,240) and shows it no other customer's
+processes: https://docs.aws.amazon.com/lambda/latest/dg/API_EphemeralStorage.html and
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-ephemeralstorage.html
 Here, a uid per function (``confine.py``) already keeps other functions out of a process's
 ``/proc/<pid>/environ`` and 0700 files; a mount namespace closes the rest:
 
-- ``/tmp`` (and ``/dev/shm``) is a fresh tmpfs, 512 MB, seen by that function's processes only; host
-  directories under ``/tmp`` the function needs (its code, an instance's working directory) are
-  bound back at the same path, and nothing else of the host's ``/tmp`` is there;
+- ``/tmp`` is a fresh tmpfs (512 MB unless told; ``/dev/shm`` one of 64 MB), seen by that function's
+  processes only; host directories under ``/tmp`` the function needs (its code, an instance's
+  working directory) are bound back at the same path, and nothing else of the host's ``/tmp`` is
+  there;
 - ``/proc`` is a new procfs instance mounted ``hidepid=invisible`` (proc(5): each proc mount has its
   own options since Linux 5.8): a process sees only its own uid's processes, so not another
   function's, an instance's or vpcgate's (nor their ``cmdline``);

@@ -46,6 +46,7 @@ open(f"/tmp/{marker}-a", "w").write("a")
 print(json.dumps({
     "me": os.getpid(), "pids": pids, "cmdlines": cmdlines, "tmp": sorted(os.listdir("/tmp")),
     "cwd": os.getcwd(), "unmounts": unmounts,
+    "tmp_mb": os.statvfs("/tmp").f_blocks * os.statvfs("/tmp").f_frsize // 2**20,
 }))
 """
 
@@ -131,6 +132,7 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
             assert f"{marker}-b" not in seen["tmp"] and f"{marker}-host" not in seen["tmp"]
             assert f"{marker}-a" in seen["tmp"]  # control: its own file
             assert seen["unmounts"] == {"/proc": -1, "/tmp": -1}
+            assert seen["tmp_mb"] == 512  # Lambda's default ephemeral storage
         # A's code under /tmp is bound back, and that is all its /tmp held besides its own file
         assert (await _look(lab, la, lab.workdir, [], marker))["tmp"] == sorted(
             [lab.workdir.name, f"{marker}-a"]
