@@ -7,7 +7,9 @@ Paths measured (real ``vpcgate up`` processes, real HTTP, host network mode, --q
   plan with a plan throttle, a per-method plan throttle and a daily quota ("keyed"); the two APIs are
   served by the same process, so their ratio is measured under the same conditions;
 - **MOCK GET** (no integration cost, so the step cost shows at its largest: this is the row that
-  measures the steps themselves; per-request cost = 1/keyed - 1/plain): ``/`` and ``/keyed``.
+  measures the steps themselves; per-request cost = 1/keyed - 1/plain): ``/`` and ``/keyed``;
+  in process only, also ``/authz``: a TOKEN Lambda authorizer whose answer is cached (this node's copy:
+  with Redis the request still makes one round trip, the limits decision) + the same key and plan.
 
 Each of the two state stores gets its own gateway process: ``--state memory`` and
 ``--state redis://`` (a redis-server started here on a free port, killed by pid). The account-level
@@ -44,6 +46,13 @@ RUN_UP = "import sys; from vpcgate.cli_up import up; up(sys.argv[1:], prog_name=
 KEY = "bench-api-key-value-0123456789"
 ROUNDS = 5
 
+AUTHORIZER_CODE = """
+def handler(event, context):
+    stage_arn = "/".join(event["methodArn"].split("/")[:2])
+    statement = {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": stage_arn + "/GET/*"}
+    return {"principalId": "bench", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+"""
+
 MOCK_TEMPLATE: dict[str, Any] = {
     "AWSTemplateFormatVersion": "2010-09-09",
     "Resources": {
@@ -55,15 +64,48 @@ MOCK_TEMPLATE: dict[str, Any] = {
                     "swagger": "2.0",
                     "info": {"title": "bench-limits-mock", "version": "1"},
                     "securityDefinitions": {
-                        "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}
+                        "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"},
+                        "token": {
+                            "type": "apiKey",
+                            "name": "Authorization",
+                            "in": "header",
+                            "x-amazon-apigateway-authtype": "custom",
+                            "x-amazon-apigateway-authorizer": {
+                                "type": "token",
+                                "authorizerUri": {
+                                    "Fn::Sub": "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31"
+                                    "/functions/${AuthFn.Arn}/invocations"
+                                },
+                                "authorizerResultTtlInSeconds": 300,
+                            },
+                        },
                     },
                     "paths": {
                         "/": {"get": {"x-amazon-apigateway-integration": "MOCK"}},
                         "/keyed": {
                             "get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": "MOCK"}
                         },
+                        "/authz": {
+                            "get": {
+                                "security": [{"token": [], "api_key": []}],
+                                "x-amazon-apigateway-integration": "MOCK",
+                            }
+                        },
                     },
                 },
+            },
+        },
+        "AuthRole": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        },
+        "AuthFn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "Runtime": "python3.12",
+                "Handler": "index.handler",
+                "Role": {"Fn::GetAtt": ["AuthRole", "Arn"]},
+                "Code": {"ZipFile": AUTHORIZER_CODE},
             },
         },
         "Deployment": {
@@ -93,7 +135,11 @@ def _plan(api: str, stage_dependency: str, key_value: str | None = None) -> dict
             "DependsOn": stage_dependency,
             "Properties": {
                 "ApiStages": [
-                    {"ApiId": {"Ref": api}, "Stage": "prod", "Throttle": {"//GET": huge, "/keyed/GET": huge}}
+                    {
+                        "ApiId": {"Ref": api},
+                        "Stage": "prod",
+                        "Throttle": {"//GET": huge, "/keyed/GET": huge, "/authz/GET": huge},
+                    }
                 ],
                 "Throttle": huge,
                 "Quota": {"Limit": 1_000_000_000, "Period": "DAY"},
@@ -269,12 +315,21 @@ async def _in_process(template: Path, state: str, scratch: Path) -> list[tuple[s
     try:
         base = f"/restapis/{app.apis[0].id}/prod/_user_request_"
         requests = {}
-        for name, path, key in (("plain", "/", None), ("keyed", "/keyed", "bench-mock-key-value-0123456789")):
+        mock_key = "bench-mock-key-value-0123456789"
+        for name, path, key in (
+            ("plain", "/", None),
+            ("keyed", "/keyed", mock_key),
+            ("authz", "/authz", mock_key),
+        ):
             headers = Headers([("Host", "bench"), ("Accept", "application/json")])
             if key:
                 headers.add("x-api-key", key)
+            if name == "authz":
+                headers.add("Authorization", "bench-token")
             requests[name] = HttpRequest("GET", base + path, headers=headers, client=("127.0.0.1", 1))
-        samples: dict[str, list[float]] = {"plain": [], "keyed": []}
+        if (await app.gateway(requests["authz"])).status != 200:  # the authorizer's answer, cached
+            raise RuntimeError("in process authz: not 200")
+        samples: dict[str, list[float]] = {"plain": [], "keyed": [], "authz": []}
         for _ in range(ROUNDS):
             for name, request in requests.items():
                 count, start = 3000, time.perf_counter()
@@ -285,10 +340,15 @@ async def _in_process(template: Path, state: str, scratch: Path) -> list[tuple[s
     finally:
         await app.stop()
     plain, keyed = statistics.median(samples["plain"]), statistics.median(samples["keyed"])
+    authz = statistics.median(samples["authz"])
     where = f"in process, {state.split(':', maxsplit=1)[0]}"
     return [
         (f"MOCK chain µs a request, plain ({where})", f"{plain:.1f}"),
         (f"MOCK chain µs a request, key+plan ({where})", f"{keyed:.1f} (+{keyed - plain:.1f})"),
+        (
+            f"MOCK chain µs a request, cached Lambda authorizer + key+plan ({where})",
+            f"{authz:.1f} (+{authz - plain:.1f})",
+        ),
     ]
 
 
