@@ -10,7 +10,9 @@ Requests and responses are our own values: the caller never sees an asyncio or s
 What is sent: ``METHOD target HTTP/1.1``, ``Host`` first (the URL's host, with the port unless it
 is the scheme's default; a ``Host`` the caller passes takes its value), the caller's headers in
 their order and case, and ``Content-Length`` when there is a body (``0`` for an empty POST, PUT,
-PATCH or DELETE). The target is the URL's path and query exactly as given. Nothing is decoded or
+PATCH or DELETE). The target is the URL's path and query as given, with only what may not
+appear in a request line percent-encoded (spaces, non-ASCII, controls); a header name or value
+with CR, LF or NUL is refused (ClientConnectError), never sent. Nothing is decoded or
 decompressed: the body goes out and comes back as bytes (API Gateway hands the endpoint's bytes on);
 redirects are not followed (API Gateway returns a 3xx to the client).
 
@@ -35,12 +37,13 @@ Errors::
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from vpcgate.http.client_connection import ConnectionLost, OutboundConnection, ResponseError
 from vpcgate.http.message import Headers
@@ -87,6 +90,9 @@ DNS_TTL = 60.0
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _EMPTY_LENGTH = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # an empty body still says Content-Length: 0
 _DEFAULT_PORT = {"http": 80, "https": 443}
+# Left as they are in the request target; anything else (space, non-ASCII, control) is percent-encoded.
+_TARGET_SAFE = "/%?=&;:@!$'()*+,~-._[]"
+_FORBIDDEN = re.compile(r"[\r\n\0]")  # header injection: refused, never sent
 Origin = tuple[str, str, int]  # scheme, host, port
 
 
@@ -107,9 +113,9 @@ def _target(url: str) -> _Target:
     shown = f"[{host}]" if ":" in host else host
     if parts.port is not None and parts.port != _DEFAULT_PORT[scheme]:
         shown += f":{parts.port}"
-    path = parts.path or "/"
+    path = quote(parts.path or "/", safe=_TARGET_SAFE)
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe=_TARGET_SAFE)
     return _Target((scheme, host, port), shown, path)
 
 
@@ -117,6 +123,8 @@ def _encode(method: str, target: _Target, headers: Iterable[tuple[str, str]], bo
     host = target.host_header
     lines = []
     for name, value in headers:
+        if _FORBIDDEN.search(name) or _FORBIDDEN.search(value):
+            raise ValueError(f"a line break or NUL in header {name!r}")
         if name.lower() == "host":
             host = value
         else:

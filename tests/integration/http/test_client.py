@@ -227,3 +227,22 @@ async def test_concurrent_requests_each_get_their_answer() -> None:
         await client.close()
     assert [a.body.decode() for a in answers] == paths
     assert server.connections <= 4
+
+
+async def test_header_with_a_line_break_is_refused_before_anything_is_sent() -> None:
+    client = HttpClient()
+    async with backend(fixed(OK)) as server:
+        with pytest.raises(ClientConnectError):
+            await client.request(
+                "GET", f"http://127.0.0.1:{server.port}/", headers=[("X-A", "v\r\nX-Evil: 1")], timeout=5
+            )
+        await client.close()
+    assert server.received == []
+
+
+async def test_target_keeps_escapes_and_encodes_what_a_request_line_cannot_carry() -> None:
+    client = HttpClient()
+    async with backend(fixed(OK)) as server:
+        await client.request("GET", f"http://127.0.0.1:{server.port}/a b/%2F/é?q=x y", timeout=5)
+        await client.close()
+    assert server.received[0].split(b"\r\n")[0] == b"GET /a%20b/%2F/%C3%A9?q=x%20y HTTP/1.1"
