@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec, VpcConfig
@@ -30,7 +31,7 @@ from vpcgate.network.confine import UidAllocator
 from vpcgate.network.enforce import netns, ruleset
 from vpcgate.network.enforce.namespaces import NamespaceNetwork
 from vpcgate.network.enforce.nft import Nft
-from vpcgate.network.launch import FunctionLaunchers
+from vpcgate.network.launch import TASK_ROOT, FunctionLaunchers
 from vpcgate.network.model import Instance, Rule, SecurityGroup, Subnet, Vpc
 from vpcgate.network.policy import Topology
 from vpcgate.network.services import InstanceProcess
@@ -51,6 +52,7 @@ while True:
 """
 REQUESTS = 400
 COLD_STARTS = 20
+LAUNCHES = 60
 HANDLERS = {
     "python3.11": "def handler(event, context):\n    return event\n",
     "nodejs20.x": "exports.handler = async (event) => event;\n",
@@ -185,6 +187,44 @@ class _ColdStarts:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def _spawn_exit_ms(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, cwd="/", check=True)
+    return (time.perf_counter() - start) * 1000
+
+
+async def _launcher_rows(net: NamespaceNetwork) -> list[tuple[str, str]]:
+    """What a launcher's argv alone costs: spawn→exit of /bin/true through it, interleaved, for a
+    VPC function and one without VpcConfig, with and without private mounts."""
+    specs = [
+        _vpc_spec("argv-vpc", "python3.11"),
+        replace(_vpc_spec("argv-host", "python3.11"), vpc_config=None),
+    ]
+    rows = []
+    for spec in specs:
+        argvs = {}
+        for private in (False, True):
+            launchers = FunctionLaunchers(net, UidAllocator(2_000_800_000 + private), private_mounts=private)
+            await launchers.prepare([spec])
+            launcher = launchers.launcher_for(spec)
+            argvs[private] = (launcher.command(["/bin/true"]), launcher.env({TASK_ROOT: "/"}), launchers)
+        samples: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(LAUNCHES):
+            for private, (argv, env, _) in argvs.items():
+                samples[private].append(_spawn_exit_ms(argv, env))
+        where = "VPC" if spec.vpc_config else "no-VPC"
+        for private, (_, _, launchers) in argvs.items():
+            launchers.close()
+            how = "with" if private else "without"
+            rows.append(
+                (
+                    f"{where} launcher argv: spawn→exit of true, {how} private mounts (median of {LAUNCHES})",
+                    f"{statistics.median(samples[private]):.2f} ms",
+                )
+            )
+    return rows
+
+
 async def _cold_rows(python: str) -> list[tuple[str, str]]:
     """With and without private mounts, interleaved (a busy host slows both alike)."""
     topology, _ = _topology(python)
@@ -192,6 +232,7 @@ async def _cold_rows(python: str) -> list[tuple[str, str]]:
     await net.start()
     rows = []
     try:
+        rows += await _launcher_rows(net)
         for runtime in HANDLERS:
             plain = _ColdStarts(net, runtime, False, 2_000_600_000)
             private = _ColdStarts(net, runtime, True, 2_000_700_000)

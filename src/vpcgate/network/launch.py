@@ -31,7 +31,7 @@ import socket
 import threading
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vpcgate.functions.model import FunctionSpec
@@ -69,9 +69,12 @@ def ephemeral_mb(spec: FunctionSpec) -> int:
 class FunctionMounts:
     """One function's private mount namespace, behind a slot its workers' argv names."""
 
-    def __init__(self, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB) -> None:
+    def __init__(
+        self, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB, net: Path | None = None
+    ) -> None:
         self._keep = tuple(keep)
         self._tmp_mb = tmp_mb
+        self._net = net
         self.slot = NamespaceSlot()  # made by the first ensure(), once the code directory is known
 
     def nsenter_option(self) -> str:
@@ -85,7 +88,7 @@ class FunctionMounts:
             return
         if code_dir:
             self._keep = (*self._keep, *under_tmp([Path(code_dir)]))
-        self.slot.point_at(MountNamespace.create(self._keep, self._tmp_mb))
+        self.slot.point_at(MountNamespace.create(self._keep, self._tmp_mb, self._net))
 
     def close(self) -> None:
         self.slot.close()
@@ -167,8 +170,10 @@ class EniLauncher:
         _check_reachable(argv, self.confinement)
         if self.mounts is None:
             return ["nsenter", f"--net={self.eni.netns}", "--", *self.confinement.wrap_argv(list(argv))]
+        # no ``ip netns exec`` inside: the namespace already has the ENI's /sys
         enter = ["nsenter", f"--net={self.eni.netns}", self.mounts.nsenter_option(), "--"]
-        return [*enter, *self.confinement.wrap_argv([*CHDIR_TASK_ROOT, *argv])]
+        drop = replace(self.confinement, netns=None)
+        return [*enter, *drop.wrap_argv([*CHDIR_TASK_ROOT, *argv])]
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
         if self.mounts is not None:
@@ -247,20 +252,21 @@ class FunctionLaunchers:
                 self._guards.setdefault(eni.eni_id, RuntimePortGuard(eni, self._nft))
 
     def launcher_for(self, spec: FunctionSpec) -> EniLauncher | ConfinedHostLauncher:
-        mounts = self._mounts_for(spec)
         if spec.vpc_config is None:
-            return ConfinedHostLauncher(self._uids.confinement(spec.name, lambda_limits=True), mounts)
+            confinement = self._uids.confinement(spec.name, lambda_limits=True)
+            return ConfinedHostLauncher(confinement, self._mounts_for(spec, None))
         eni = self._enis.get(spec.name)
         if eni is None:
             raise NetworkError(f"{spec.name}: its ENI was not prepared (call prepare() after start())")
         confinement = self._uids.confinement(spec.name, eni.netns, lambda_limits=True)
+        mounts = self._mounts_for(spec, eni.netns)
         return EniLauncher(eni, confinement, self._guards[eni.eni_id], mounts)
 
-    def _mounts_for(self, spec: FunctionSpec) -> FunctionMounts | None:
+    def _mounts_for(self, spec: FunctionSpec, net: Path | None) -> FunctionMounts | None:
         if not self._private_mounts:
             return None
         if spec.name not in self._mounts:
-            self._mounts[spec.name] = FunctionMounts(code_paths(spec), ephemeral_mb(spec))
+            self._mounts[spec.name] = FunctionMounts(code_paths(spec), ephemeral_mb(spec), net)
         return self._mounts[spec.name]
 
     def close(self) -> None:

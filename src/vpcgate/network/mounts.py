@@ -15,6 +15,8 @@ Here, a uid per function (``confine.py``) already keeps other functions out of a
 - ``/proc`` is a new procfs instance mounted ``hidepid=invisible`` (proc(5): each proc mount has its
   own options since Linux 5.8): a process sees only its own uid's processes, so not another
   function's, an instance's or vpcgate's (nor their ``cmdline``);
+- for a function in a VPC, ``/sys`` is a sysfs mounted from its ENI's network namespace (what
+  ``ip netns exec`` would give it, made once instead of at every start);
 - everything else is the host's, copied when the namespace is made, with propagation ``private``:
   nothing mounted inside reaches the host, and nothing is mounted on the host at all.
 
@@ -48,6 +50,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
@@ -100,8 +103,14 @@ def under_tmp(paths: Iterable[Path]) -> list[Path]:
     return sorted(found)
 
 
-def _build(keep: list[Path], tmp_mb: int) -> int:
+def _build(keep: list[Path], tmp_mb: int, net: Path | None) -> int:
     """In the calling (throwaway) thread: a new mount namespace set up; a descriptor for it."""
+    if net is not None:
+        fd = os.open(net, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            _check(_libc.setns(fd, CLONE_NEWNET), "setns(CLONE_NEWNET)")
+        finally:
+            os.close(fd)
     _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(None, Path("/"), None, MS_REC | MS_PRIVATE, None)
     # opened in the new namespace (a bind from another namespace's mount is refused), before /tmp
@@ -118,6 +127,8 @@ def _build(keep: list[Path], tmp_mb: int) -> int:
     if SHM.is_dir():
         _mount("tmpfs", SHM, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_MB}m,mode=1777")
     _mount("proc", Path("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
+    if net is not None:  # a sysfs shows the network namespace of whoever mounts it
+        _mount("sysfs", Path("/sys"), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
     return os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
 
 
@@ -129,14 +140,17 @@ class MountNamespace:
         self.keep = keep
 
     @classmethod
-    def create(cls, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB) -> MountNamespace:
-        """A new namespace whose /tmp is empty but for ``keep`` (those of them under /tmp)."""
+    def create(
+        cls, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB, net: Path | None = None
+    ) -> MountNamespace:
+        """A new namespace whose /tmp is empty but for ``keep`` (those of them under /tmp); with
+        ``net`` (a network namespace), its /sys shows that namespace's interfaces."""
         paths = under_tmp(keep)
         box: dict[str, int | BaseException] = {}
 
         def body() -> None:
             try:
-                box["fd"] = _build(paths, tmp_mb)
+                box["fd"] = _build(paths, tmp_mb, net)
             except BaseException as exc:  # handed back to the caller's thread
                 box["error"] = exc
 

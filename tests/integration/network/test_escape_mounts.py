@@ -47,6 +47,7 @@ print(json.dumps({
     "me": os.getpid(), "pids": pids, "cmdlines": cmdlines, "tmp": sorted(os.listdir("/tmp")),
     "cwd": os.getcwd(), "unmounts": unmounts,
     "tmp_mb": os.statvfs("/tmp").f_blocks * os.statvfs("/tmp").f_frsize // 2**20,
+    "sys_net": sorted(os.listdir("/sys/class/net")),
 }))
 """
 
@@ -133,6 +134,8 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
             assert f"{marker}-a" in seen["tmp"]  # control: its own file
             assert seen["unmounts"] == {"/proc": -1, "/tmp": -1}
             assert seen["tmp_mb"] == 512  # Lambda's default ephemeral storage
+        # in its ENI, A's /sys shows the ENI's interfaces (as ``ip netns exec`` would), not the host's
+        assert (await _look(lab, la, lab.workdir, [], marker))["sys_net"] == ["eth0", "lo"]
         # A's code under /tmp is bound back, and that is all its /tmp held besides its own file
         assert (await _look(lab, la, lab.workdir, [], marker))["tmp"] == sorted(
             [lab.workdir.name, f"{marker}-a"]
