@@ -3,7 +3,8 @@ request latency through a function ENI to an instance versus over loopback (same
 code, a new TCP connection per request); one ruleset applied with libnftables versus ``nft -f -``;
 a veth pair set up with ``ip -batch`` versus pyroute2 (the only module importing pyroute2); the cold
 start (spawn→ready, Lambda's Init Duration) of a VPC function's worker, confined (ENI, own uid), with
-and without its private mount namespace (own /tmp, ``hidepid`` /proc).
+and without its private mount namespace (own /tmp, ``hidepid`` /proc), and what the launcher's argv
+alone costs (spawn→exit of ``true`` through it).
 
 Needs root (namespaces). Addresses: 10.218.0.0/16, behind an unreachable route; nothing leaves.
 """

@@ -10,8 +10,8 @@ starts): https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html
   user data as root: package installs and the like fail here; ports below 1024 may be bound, the
   namespace allows it);
 - with ``private_mounts`` (namespace mode, as root), in a mount namespace of its own
-  (``mounts.py``): its own /tmp (the working directory and the script bound back when under /tmp)
-  and a /proc showing only its own processes;
+  (``mounts.py``): its own /tmp (the working directory and the script bound back when under /tmp),
+  a /proc showing only its own processes and a /sys showing its own network namespace;
 - every line of its output goes to the log as ``<instance id>: <line>``;
 - a non-zero exit is reported (logged, and kept in ``returncode``), never fatal;
 - ``stop()`` signals the whole process group (SIGTERM, then SIGKILL after a grace period).
@@ -95,7 +95,10 @@ class InstanceProcess:
         os.chmod(path, 0o500)
         os.chown(path, self._confinement.uid, self._confinement.gid)
         confinement = self._confinement
-        mounts = MountNamespace.create([self._cwd, path.parent]) if self._private_mounts else None
+        mounts = None
+        if self._private_mounts:
+            keep = [self._cwd, path.parent]
+            mounts = MountNamespace.create(keep, net=self._confinement.netns)
         if mounts is not None:
             confinement = replace(confinement, mounts=mounts.path)
         try:
