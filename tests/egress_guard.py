@@ -17,7 +17,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-TABLE = "egressguard_tests"  # not "vpcgate-…": the network layer's leftover cleanup owns that prefix
+# Not "vpcgate-…": the network layer's leftover cleanup owns that prefix. One table per pytest process,
+# so sessions running side by side (developers, helpers) never remove each other's tripwire.
+PREFIX = "egressguard_tests_"
+TABLE = f"{PREFIX}{os.getpid()}"
 PRIVATE = "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10"
 
 
@@ -44,7 +47,7 @@ def install() -> bool:
     interface = _default_interface()
     if os.geteuid() != 0 or shutil.which("nft") is None or interface is None:
         return False
-    remove()
+    _remove_stale()
     except_resolvers = ""
     if _resolvers():
         except_resolvers = f"ip daddr != {{ {', '.join(_resolvers())} }} "
@@ -69,6 +72,16 @@ def dropped() -> int:
             if "counter" in expr:
                 total += int(expr["counter"]["packets"])
     return total
+
+
+def _remove_stale() -> None:
+    """Tables of tripwires whose pytest process is gone (a killed run)."""
+    out = subprocess.run(["nft", "list", "tables", "ip"], capture_output=True, text=True, check=False)
+    for pid in re.findall(rf"^table ip {PREFIX}(\d+)$", out.stdout, flags=re.MULTILINE):
+        if not Path(f"/proc/{pid}").exists() or int(pid) == os.getpid():
+            subprocess.run(
+                ["nft", "delete", "table", "ip", f"{PREFIX}{pid}"], capture_output=True, check=False
+            )
 
 
 def remove() -> None:
