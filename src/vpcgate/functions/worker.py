@@ -35,6 +35,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from vpcgate.functions.channel import Channel, WorkerGone
 from vpcgate.functions.invocation import InvocationRequest, Reply
@@ -201,17 +202,9 @@ class Worker:
         env = self._launcher.env({**self._plan.env, **self._channel.env()})
         user = self._launcher.user()
         # uvloop's subprocess_exec does not accept user/group at all: pass them only when asked.
-        if user is None:
-            return await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                env=env,
-                cwd=self._plan.cwd,
-                pass_fds=self._channel.pass_fds(),
-                start_new_session=True,
-            )
+        identity: dict[str, Any] = (
+            {} if user is None else {"user": user[0], "group": user[1], "extra_groups": []}
+        )
         return await asyncio.create_subprocess_exec(
             *argv,
             stdin=subprocess.DEVNULL,
@@ -221,9 +214,7 @@ class Worker:
             cwd=self._plan.cwd,
             pass_fds=self._channel.pass_fds(),
             start_new_session=True,
-            user=user[0],
-            group=user[1],
-            extra_groups=[],
+            **identity,
         )
 
     def _limit_memory(self) -> None:
