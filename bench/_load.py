@@ -1,6 +1,7 @@
 """The load generator the gateway benchmarks share: keep-alive HTTP/1.1 over raw asyncio streams
 (so it costs little next to what it measures), requests/s at N connections and p50 latency at 1,
-and small process helpers. Not a benchmark itself (``make bench`` skips modules starting with _).
+small process helpers, and the median-of-rounds timer the in-process benchmarks share. Not a
+benchmark itself (``make bench`` skips modules starting with _).
 """
 
 from __future__ import annotations
@@ -11,14 +12,34 @@ import socket
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 
-__all__ = ["free_port", "latency_ms", "measure", "stop_process", "throughput", "wait_port"]
+__all__ = [
+    "free_port",
+    "latency_ms",
+    "measure",
+    "median_seconds",
+    "stop_process",
+    "throughput",
+    "wait_port",
+]
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def median_seconds(call: Callable[[], object], rounds: int) -> float:
+    """Median wall time in seconds of one ``call()`` over ``rounds``, after one warm-up call."""
+    call()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
 
 
 def wait_port(

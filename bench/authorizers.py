@@ -19,6 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from tests.unit.authorizers.tokens import SigningKey, jwks
 
+from bench._load import median_seconds
 from vpcgate.functions.invocation import InvokeResult
 from vpcgate.gateway.authorizers.cache import MemoryCacheStore
 from vpcgate.gateway.authorizers.jwks import IssuerKeys, JwksSource
@@ -47,13 +48,7 @@ ALLOW_ANSWER = json.dumps(
 
 
 def _median_us(call: Callable[[], object], rounds: int = 2000) -> float:
-    call()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e6
+    return median_seconds(call, rounds) * 1e6
 
 
 def _median_async_us(

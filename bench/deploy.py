@@ -6,11 +6,10 @@ Deploying is pure (no processes, no files), so these are CPU-only; medians of re
 from __future__ import annotations
 
 import os
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench._load import median_seconds
 from vpcgate.deploy.stacks import deploy_stacks
 from vpcgate.deploy.template import parse_text
 
@@ -29,13 +28,7 @@ SEED_OVERRIDES = [
 
 
 def _median_ms(call: Callable[[], object], rounds: int = 30) -> float:
-    call()  # warm caches
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+    return median_seconds(call, rounds) * 1000
 
 
 def run() -> list[tuple[str, str]]:

@@ -7,12 +7,11 @@ mapping template (vpcgate.vtl), which is where most of it goes for the seed.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench._load import median_seconds
 from vpcgate.deploy.stacks import deploy_stacks
 from vpcgate.deploy.template import parse_text
 from vpcgate.spec.assemble import assemble_apis, routes
@@ -23,13 +22,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "spec"
 
 
 def _median_ms(call: Callable[[], object], rounds: int = 30) -> float:
-    call()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+    return median_seconds(call, rounds) * 1000
 
 
 def _body(name: str) -> Any:

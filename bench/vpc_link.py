@@ -19,17 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._load import free_port
 from vpcgate.app import App, AppConfig
 from vpcgate.http.client import HttpClient
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "vpc-link"
 REQUESTS = 400
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _p50_ms(app: App, client: HttpClient) -> float:
@@ -61,7 +56,7 @@ async def _run_app(template: Path, state: Path, mode: str, overrides: tuple[str,
 
 
 async def _host_mode(where: Path) -> float:
-    port = _free_port()
+    port = free_port()
     backend = subprocess.Popen(
         [sys.executable, "-I", str(where / "backend.py")],
         env={"PORT": str(port), "HOST": "127.0.0.1", "PATH": os.environ.get("PATH", "")},
