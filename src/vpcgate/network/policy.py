@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from vpcgate.errors import DeployError
+from vpcgate.functions.model import FunctionSpec
 from vpcgate.network.model import (
     Instance,
     IPAddress,
@@ -113,6 +114,24 @@ class Topology:
     subnets: Mapping[str, Subnet]
     groups: Mapping[str, SecurityGroup]
     endpoints: Mapping[ipaddress.IPv4Address, Endpoint] = field(default_factory=dict)
+
+    def check_vpc_config(self, spec: FunctionSpec) -> None:
+        """A function's VpcConfig must name subnets and groups this run deployed: vpcgate builds
+        networks only from templates (AWS would say the subnet or group does not exist)."""
+        if spec.vpc_config is None:
+            return
+        hint = "deploy the stack that defines it first (vpcgate up NETWORK APP), or use --network-mode host"
+        for subnet_id in spec.vpc_config.subnet_ids:
+            if subnet_id not in self.subnets:
+                raise DeployError(
+                    spec.logical_id, f"VpcConfig subnet {subnet_id} is not deployed in this run: {hint}"
+                )
+        for group_id in spec.vpc_config.security_group_ids:
+            if group_id not in self.groups:
+                raise DeployError(
+                    spec.logical_id,
+                    f"VpcConfig security group {group_id} is not deployed in this run: {hint}",
+                )
 
     @classmethod
     def build(

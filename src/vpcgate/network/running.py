@@ -183,6 +183,8 @@ class StackNetwork:
         self, models: Sequence[object], instances: Sequence[PlacedInstance], specs: Sequence[FunctionSpec]
     ) -> LauncherFor:
         topology = Topology.from_models(models)
+        for spec in specs:
+            topology.check_vpc_config(spec)
         try:
             if self.mode == GUARD:
                 return await self._start_guard(topology, instances)

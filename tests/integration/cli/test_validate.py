@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED_OVERRIDES = [
@@ -127,3 +130,12 @@ def test_version() -> None:
     result = vpcgate("--version")
     assert result.returncode == 0
     assert "vpcgate" in result.stdout
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="auto picks a namespace network only as root")
+def test_up_with_a_subnet_no_stack_defines_is_a_clear_error(seed_template: Path) -> None:
+    result = vpcgate("up", seed_template, *SEED_OVERRIDES, "--port", "0")
+    assert result.returncode == 1, result.stderr
+    assert "ProxyFunction" in result.stderr
+    assert "subnet-0123456789abcdef0 is not deployed in this run" in result.stderr
+    assert "Traceback" not in result.stderr
