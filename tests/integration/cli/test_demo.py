@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port, kill_if_running, read_until
 from tests.integration.gateway.express import express_dir
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,16 +67,10 @@ def test_demo_serves_the_example_with_curl_lines(seed_dir: Path, tmp_path: Path)
     express_dir(seed_dir, tmp_path)
     argv = [sys.executable, "-m", "vpcgate", "demo", "--seed", str(seed_dir), "--network-mode", "host"]
     process = subprocess.Popen(
-        [*argv, "--port", str(_free_port())], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [*argv, "--port", str(free_port())], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
     try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if "serving until Ctrl-C" in line:
-                break
-        text = "".join(lines)
+        text = read_until(process.stdout, "serving until Ctrl-C")
         curl = re.search(r"curl -i (http://127\.0\.0\.1:\d+/notes/)\n", text)
         assert curl is not None, text
         with urllib.request.urlopen(curl.group(1), timeout=10) as response:
@@ -84,12 +78,4 @@ def test_demo_serves_the_example_with_curl_lines(seed_dir: Path, tmp_path: Path)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        kill_if_running(process)

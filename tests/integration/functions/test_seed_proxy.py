@@ -3,58 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers import free_port
 from tests.integration.functions.conftest import make_spec
+from tests.integration.gateway.express import Express, express_dir
 from vpcgate.functions.service import FunctionService
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _express_dir(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = os.environ.get("VPCGATE_NODE_CACHE")
-    if cache and (Path(cache) / "express-app" / "node_modules" / "express").is_dir():
-        return Path(cache) / "express-app"
-    target = tmp_path_factory.mktemp("express") / "express-app"
-    shutil.copytree(seed_dir / "express-app", target)
-    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=target, check=True)
-    return target
 
 
 @pytest.fixture(scope="module")
 def express(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The seed's Express app listening on 127.0.0.1:<port>; yields the port."""
-    app = _express_dir(seed_dir, tmp_path_factory)
-    port = _free_port()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PORT": str(port), "HOST": "127.0.0.1"}
-    process = subprocess.Popen(["node", "index.js"], cwd=app, env=env, stdout=subprocess.DEVNULL)
+    app = Express(express_dir(seed_dir, tmp_path_factory.mktemp("express")), free_port())
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the Express app did not start") from None
-                time.sleep(0.05)
-        yield port
+        app.start()
+        yield app.port
     finally:
-        process.kill()
-        process.wait()
+        app.stop()
 
 
 def seed_event(

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
+from tests.helpers import wait_port
+
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def express_dir(seed_dir: Path, scratch: Path) -> Path:
@@ -43,15 +37,7 @@ class Express:
         self._process = subprocess.Popen(
             ["node", "index.js"], cwd=self.app_dir, env=env, stdout=subprocess.DEVNULL
         )
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline or self._process.poll() is not None:
-                    raise RuntimeError("the Express app did not start") from None
-                time.sleep(0.05)
+        wait_port(self.port, self._process, "the Express app")
 
     def stop(self) -> None:
         if self._process is not None:

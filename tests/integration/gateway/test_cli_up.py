@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.helpers import kill_if_running, read_until
 from tests.integration.gateway.conftest import FIXTURES
 
 RUN_UP = "import sys; from vpcgate.cli_up import up; up(sys.argv[1:], prog_name='vpcgate up')"
@@ -34,13 +35,7 @@ def test_up_prints_urls_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ)
     )
     try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            if "serving on" in line:
-                break
-        banner = "".join(lines)
+        banner = read_until(process.stdout, "serving on")
         assert re.search(r"api mock-api \(\w+\) stage dev:", banner)
         url = re.search(r"(http://127\.0\.0\.1:\d+/dev/)\n", banner)
         assert url is not None, banner
@@ -52,9 +47,7 @@ def test_up_prints_urls_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_if_running(process)
 
 
 def _get(url: str) -> bytes:
@@ -80,12 +73,7 @@ def test_watch_redeploys_a_changed_template_and_keeps_serving_through_a_broken_o
     ]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert process.stdout is not None
-        banner = ""
-        for line in process.stdout:
-            banner += line
-            if "serving on" in line:
-                break
+        banner = read_until(process.stdout, "serving on")
         url = re.search(r"(http://127\.0\.0\.1:\d+/dev/)\n", banner)
         assert url is not None, banner
         hello = url.group(1) + "hello"
@@ -101,9 +89,7 @@ def test_watch_redeploys_a_changed_template_and_keeps_serving_through_a_broken_o
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=15) == 0
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_if_running(process)
 
 
 def _eventually(check: Callable[[], bool], seconds: float = 8.0) -> bool:
@@ -131,12 +117,7 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
     argv = [sys.executable, "-c", RUN_UP, str(FIXTURES / "mock.yaml"), "--port", "0", "--workers", "2"]
     process = subprocess.Popen([*argv, "--state-dir", str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
-        assert process.stdout is not None
-        banner = ""
-        for line in process.stdout:
-            banner += line
-            if "serving on" in line:
-                break
+        banner = read_until(process.stdout, "serving on")
         url = re.search(r"(http://127\.0\.0\.1:\d+/dev/)\n", banner)
         assert url is not None, banner
         workers = _children(process.pid)
@@ -148,6 +129,4 @@ def test_workers_share_the_port_and_stop_together(tmp_path: Path) -> None:
         assert process.wait(timeout=20) == 0
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_if_running(process)

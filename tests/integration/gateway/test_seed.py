@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import free_port
 from tests.integration.gateway.conftest import running
-from tests.integration.gateway.express import ROOT, Express, express_dir, free_port
+from tests.integration.gateway.express import ROOT, Express, express_dir
 
 NETWORK = ROOT / "examples" / "seed-network" / "template.yaml"
 

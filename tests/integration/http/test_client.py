@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from tests.helpers import free_port
 from vpcgate.http.client import ClientConnectError, ClientTimeout, ClientUnreachable, HttpClient
 
 Answer = Callable[[bytes], bytes | None]  # the request head + body seen so far → bytes to send, None: wait
@@ -165,9 +166,7 @@ async def test_slow_endpoint_is_a_timeout() -> None:
 
 
 async def test_refused_is_unreachable() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     client = HttpClient()
     with pytest.raises(ClientUnreachable):
         await client.request("GET", f"http://127.0.0.1:{port}/", timeout=5)

@@ -1,0 +1,52 @@
+"""Small helpers the integration tests share for the real processes they start: a free loopback
+port, waiting until something listens on it, reading a process's banner up to a marker line, and
+killing a process we started if it is still running (by its own Popen handle, never by name)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from typing import IO, Any
+
+__all__ = ["free_port", "kill_if_running", "read_until", "wait_port"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listened on a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, process: subprocess.Popen[Any], what: str, seconds: float = 15) -> None:
+    """Return once 127.0.0.1:``port`` accepts; RuntimeError("``what`` did not start") when
+    ``process`` exits first or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.05)
+
+
+def read_until(stream: IO[str] | None, marker: str) -> str:
+    """The lines of ``stream`` up to and including the first one containing ``marker`` (or all of
+    them when the stream ends first)."""
+    assert stream is not None
+    text = ""
+    for line in stream:
+        text += line
+        if marker in line:
+            break
+    return text
+
+
+def kill_if_running(process: subprocess.Popen[Any]) -> None:
+    """Kill and reap ``process`` (one we started) unless it already exited."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
