@@ -69,6 +69,26 @@ def _name(props: Props, key: str, ctx: DeployContext) -> str:
     return name if name else generated_name(ctx.stack_name, props.res.logical_id, 64)
 
 
+def _document(props: Props, key: str) -> dict[str, Any]:
+    document = props.required(key)
+    if not isinstance(document, dict):
+        raise props.error(f"Property {key} must be an object", key)
+    return document
+
+
+def _policy_spec(props: Props, name: str, document: dict[str, Any], arn: str | None = None) -> PolicySpec:
+    """A Policy's or ManagedPolicy's document and attachments (Roles, Users, Groups)."""
+    return PolicySpec(
+        logical_id=props.res.logical_id,
+        name=name,
+        document=document,
+        roles=props.text_list("Roles"),
+        users=props.text_list("Users"),
+        groups=props.text_list("Groups"),
+        arn=arn,
+    )
+
+
 def _iam_arn(ctx: DeployContext, kind: str, path: str, name: str) -> str:
     return f"arn:{ctx.partition}:iam::{ctx.account_id}:{kind}{path}{name}"
 
@@ -78,11 +98,7 @@ class RoleProvider:
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
         props = Props(res)
-        document = props.required("AssumeRolePolicyDocument")
-        if not isinstance(document, dict):
-            raise props.error(
-                "Property AssumeRolePolicyDocument must be an object", "AssumeRolePolicyDocument"
-            )
+        document = _document(props, "AssumeRolePolicyDocument")
         name, path = _name(props, "RoleName", ctx), _path(props)
         policies = props.raw("Policies") or []
         if not isinstance(policies, list):
@@ -106,17 +122,8 @@ class PolicyProvider:
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
         props = Props(res)
-        document = props.required("PolicyDocument")
-        if not isinstance(document, dict):
-            raise props.error("Property PolicyDocument must be an object", "PolicyDocument")
-        spec = PolicySpec(
-            logical_id=res.logical_id,
-            name=props.required_text("PolicyName"),
-            document=document,
-            roles=props.text_list("Roles"),
-            users=props.text_list("Users"),
-            groups=props.text_list("Groups"),
-        )
+        document = _document(props, "PolicyDocument")
+        spec = _policy_spec(props, props.required_text("PolicyName"), document)
         physical_id = generated_name(ctx.stack_name, res.logical_id, 64)
         return Deployed(res.logical_id, res.resource_type, physical_id, {"Id": physical_id}, spec)
 
@@ -126,21 +133,11 @@ class ManagedPolicyProvider:
 
     def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
         props = Props(res)
-        document = props.required("PolicyDocument")
-        if not isinstance(document, dict):
-            raise props.error("Property PolicyDocument must be an object", "PolicyDocument")
+        document = _document(props, "PolicyDocument")
         name, path = _name(props, "ManagedPolicyName", ctx), _path(props)
         arn = _iam_arn(ctx, "policy", path, name)
         policy_id = "ANPA" + upper_suffix(17, ctx.stack_name, res.logical_id, "policy")
-        spec = PolicySpec(
-            logical_id=res.logical_id,
-            name=name,
-            document=document,
-            roles=props.text_list("Roles"),
-            users=props.text_list("Users"),
-            groups=props.text_list("Groups"),
-            arn=arn,
-        )
+        spec = _policy_spec(props, name, document, arn)
         attributes = {"PolicyArn": arn, "PolicyId": policy_id}
         return Deployed(res.logical_id, res.resource_type, arn, attributes, spec)
 
