@@ -88,18 +88,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class LoopbackPython:
-    """Host mode's backend for the example: backend.py on 127.0.0.1."""
+class LoopbackBackend:
+    """Host mode's backend on 127.0.0.1: ``argv`` run in ``cwd`` with PORT and HOST set (backend.py
+    for the example, the seed's Express app for the seed)."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
+    def __init__(self, argv: list[str], cwd: Path, port: int) -> None:
+        self.argv, self.cwd, self.port = argv, cwd, port
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         env = {**os.environ, "PORT": str(self.port), "HOST": "127.0.0.1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "backend.py"], cwd=EXAMPLE, env=env, stdout=subprocess.DEVNULL
-        )
+        self.process = subprocess.Popen(self.argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL)
 
     async def stop(self) -> None:
         if self.process is not None:
@@ -107,23 +106,14 @@ class LoopbackPython:
             self.process.wait()
 
 
-class LoopbackExpress:
-    """Host mode's backend: the seed's Express app on 127.0.0.1."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "PORT": str(self.port), "HOST": "127.0.0.1"}
-        self.process = subprocess.Popen(
-            ["node", "index.js"], cwd=EXPRESS_DIR, env=env, stdout=subprocess.DEVNULL
-        )
-
-    async def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
+def _host_overrides(port: int) -> tuple[str, ...]:
+    """Parameter overrides pointing a template's backend at 127.0.0.1:``port`` (dummy network ids)."""
+    return (
+        "BackendHost=127.0.0.1",
+        f"BackendPort={port}",
+        "SecurityGroupId=sg-0123456789abcdef0",
+        "SubnetId=subnet-0123456789abcdef0",
+    )
 
 
 async def run_demo(seed: Path, say: Callable[[str], None], mode: str = "auto") -> bool:
@@ -137,22 +127,15 @@ async def run_demo(seed: Path, say: Callable[[str], None], mode: str = "auto") -
     state = Path(tempfile.mkdtemp(prefix="vpcgate-demo-"))
     state.chmod(0o755)  # confined function users must read their unpacked code
     try:
-        if mode == NAMESPACES_MODE and not _namespaces_possible():
-            raise ConfigError("the demo's namespaces mode needs root, ip and nft")
-        if mode == NAMESPACES_MODE or (mode == "auto" and _namespaces_possible()):
+        if _use_namespaces(mode):
             say("network mode: namespaces (root): the backend lives in a private subnet")
             config = AppConfig(
                 templates=(NETWORK_STACK, template), port=0, state_dir=state, network_mode=NAMESPACES_MODE
             )
             return await _run(App.deploy(config), None, say)
         say("network mode: host: NO isolation, the backend is on 127.0.0.1")
-        express = LoopbackExpress(_free_port())
-        overrides = (
-            "BackendHost=127.0.0.1",
-            f"BackendPort={express.port}",
-            "SecurityGroupId=sg-0123456789abcdef0",
-            "SubnetId=subnet-0123456789abcdef0",
-        )
+        express = LoopbackBackend(["node", "index.js"], EXPRESS_DIR, _free_port())
+        overrides = _host_overrides(express.port)
         config = AppConfig(
             templates=(template,), overrides=overrides, port=0, state_dir=state, network_mode=HOST_MODE
         )
@@ -173,7 +156,7 @@ def _use_namespaces(mode: str) -> bool:
 
 def _example_config(
     mode: str, state: Path, say: Callable[[str], None], port: int = 0
-) -> tuple[AppConfig, LoopbackPython | None]:
+) -> tuple[AppConfig, LoopbackBackend | None]:
     """The example's AppConfig, and the loopback backend host mode needs (not started)."""
     network, api = EXAMPLE / "network.yaml", EXAMPLE / "api.yaml"
     if _use_namespaces(mode):
@@ -181,13 +164,8 @@ def _example_config(
         templates = (network, api)
         return AppConfig(templates, port=port, state_dir=state, network_mode=NAMESPACES_MODE), None
     say("network mode: host: NO isolation, backend.py is on 127.0.0.1")
-    backend = LoopbackPython(_free_port())
-    overrides = (
-        "BackendHost=127.0.0.1",
-        f"BackendPort={backend.port}",
-        "SecurityGroupId=sg-0123456789abcdef0",
-        "SubnetId=subnet-0123456789abcdef0",
-    )
+    backend = LoopbackBackend([sys.executable, "-I", "backend.py"], EXAMPLE, _free_port())
+    overrides = _host_overrides(backend.port)
     return AppConfig((api,), overrides, port=port, state_dir=state, network_mode=HOST_MODE), backend
 
 
@@ -253,7 +231,7 @@ def _print_serving(app: App, say: Callable[[str], None]) -> None:
 
 async def _run(
     app: App,
-    backend: LoopbackExpress | LoopbackPython | None,
+    backend: LoopbackBackend | None,
     say: Callable[[str], None],
     table: tuple[Row, ...] = TABLE,
     stopped: Row = BACKEND_STOPPED,
@@ -289,7 +267,7 @@ async def _until_up(client: HttpClient, base: str, path: str = "/prod/", seconds
     raise ConfigError(f"the backend never answered through {base}{path} within {seconds:g} s")
 
 
-async def _stop_backend(app: App, backend: LoopbackExpress | LoopbackPython | None) -> None:
+async def _stop_backend(app: App, backend: LoopbackBackend | None) -> None:
     if backend is not None:
         await backend.stop()
     for instance in app.instances:
