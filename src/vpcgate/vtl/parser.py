@@ -114,6 +114,19 @@ class _Parser:
             raise self.error(f"#{term} without a matching directive to close", term_pos)
         return block
 
+    def block_to_end(self, directive: str, start: int) -> Block:
+        """The body of ``#directive`` up to its ``#end``."""
+        body, term, _data, _term_pos = self.block()
+        self.expect_end(term, directive, start)
+        return body
+
+    def expect_end(self, term: str | None, directive: str, start: int) -> None:
+        """Refuse a ``#directive`` block that ended on anything but ``#end`` (the source, an #else)."""
+        if term != "end":
+            raise self.error(
+                f"#{directive} without a matching #end" if term is None else f"#{term} here", start
+            )
+
     def block(self) -> tuple[Block, str | None, Expr | None, int]:
         """Parse nodes up to ``#end``/``#else``/``#elseif`` (returned) or the end of the source."""
         nodes: list[Node] = []
@@ -373,8 +386,7 @@ class _Parser:
                 continue
             if term == "else":
                 otherwise, term, _data, _term_pos = self.block()
-            if term != "end":
-                raise self.error("#if without a matching #end" if term is None else f"#{term} here", start)
+            self.expect_end(term, "if", start)
             break
         if prefix:
             branches = [(c, Block((Text(prefix), *b.nodes))) for c, b in branches]
@@ -412,9 +424,7 @@ class _Parser:
         iterable = self.expression()
         self.close_paren("foreach")
         self.eat_newline()
-        body, term, _data, _term_pos = self.block()
-        if term != "end":
-            raise self.error("#foreach without a matching #end" if term is None else f"#{term} here", start)
+        body = self.block_to_end("foreach", start)
         nodes.append(ForeachDirective(var.name, iterable, body))
 
     def d_break(self, nodes: list[Node], start: int) -> None:
@@ -458,9 +468,7 @@ class _Parser:
         self.eat_newline()
         placeholder = Macro(name, tuple(params), Block(()))
         self.macros[name] = placeholder
-        body, term, _data, _term_pos = self.block()
-        if term != "end":
-            raise self.error("#macro without a matching #end" if term is None else f"#{term} here", start)
+        body = self.block_to_end("macro", start)
         self.macros[name] = Macro(name, tuple(params), body)
 
     def d_define(self, nodes: list[Node], start: int) -> None:
@@ -472,9 +480,7 @@ class _Parser:
             raise self.error("#define needs a plain name")
         self.close_paren("define")
         self.eat_newline()
-        body, term, _data, _term_pos = self.block()
-        if term != "end":
-            raise self.error("#define without a matching #end" if term is None else f"#{term} here", start)
+        body = self.block_to_end("define", start)
         nodes.append(DefineDirective(target.name, body))
 
     def macro_call(self, name: str, start: int, body: Block | None) -> MacroCall:
