@@ -80,3 +80,12 @@ def resource_ref(api: RestApi, resource_id: str, ctx: DeployContext) -> Resource
     if found is not None and isinstance(found.model, ResourcePart) and found.model.rest_api_id == api.id:
         return ResourceRef(resource_id, found.model.resource.path)
     return None
+
+
+def required_resource(props: Props, api: RestApi, key: str, ctx: DeployContext) -> ResourceRef:
+    """The resource of ``api`` that property ``key`` names; a SpecError when it names none."""
+    resource_id = props.required_text(key)
+    ref = resource_ref(api, resource_id, ctx)
+    if ref is None:
+        raise props.fail(f"{key} {resource_id!r} is not a resource of RestApi {api.id}", key)
+    return ref

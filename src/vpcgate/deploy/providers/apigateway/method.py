@@ -92,12 +92,7 @@ class MethodProvider:
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)
-        resource_id = props.required_text("ResourceId")
-        ref = common.resource_ref(api, resource_id, ctx)
-        if ref is None:
-            raise props.fail(
-                f"ResourceId {resource_id!r} is not a resource of RestApi {api.id}", "ResourceId"
-            )
+        ref = common.required_resource(props, api, "ResourceId", ctx)
         http_method = props.required_text("HttpMethod").upper()
         if http_method not in HTTP_METHODS:
             raise props.fail(f"HttpMethod must be one of {', '.join(HTTP_METHODS)}", "HttpMethod")
@@ -109,7 +104,7 @@ class MethodProvider:
             resource_type=self.resource_type,
             physical_id=generated_name(ctx.stack_name, res.logical_id),
             attributes={},
-            model=MethodPart(rest_api_id=api.id, resource_id=resource_id, method=method),
+            model=MethodPart(rest_api_id=api.id, resource_id=ref.id, method=method),
         )
 
 

@@ -34,10 +34,7 @@ class ResourceProvider:
 
     def _deploy(self, res: ResourceInput, ctx: DeployContext, props: Props) -> Deployed:
         api = common.rest_api(props, ctx)
-        parent_id = props.required_text("ParentId")
-        parent = common.resource_ref(api, parent_id, ctx)
-        if parent is None:
-            raise props.fail(f"ParentId {parent_id!r} is not a resource of RestApi {api.id}", "ParentId")
+        parent = common.required_resource(props, api, "ParentId", ctx)
         if parent.path != "/" and paths.split_path(parent.path)[-1].endswith("+}"):
             raise props.fail(f"the greedy resource {parent.path} cannot have children", "ParentId")
         part = props.required_text("PathPart")
