@@ -34,7 +34,7 @@ import resource
 import signal
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vpcgate.network import mounts as mountns
@@ -92,6 +92,7 @@ class Confinement:
     # Lambda's per-environment quotas: 1,024 processes/threads and 1,024 file descriptors
     # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
     lambda_limits: bool = False
+    memory_mb: int | None = None  # RLIMIT_DATA, set before privileges drop (root cannot prlimit it later)
     # a private mount namespace to enter (``mounts.MountNamespace.path``), or None: the host's mounts
     mounts: Path | None = None
 
@@ -153,7 +154,8 @@ class Confinement:
             "--",
         ]
         enter = ["ip", "netns", "exec", self.netns.name] if self.netns is not None else []
-        limit = ["prlimit", f"--nproc={LAMBDA_PROCESSES}", f"--nofile={LAMBDA_FILES}", "--"]
+        data = [] if self.memory_mb is None else [f"--data={self.memory_mb * 1024 * 1024}"]
+        limit = ["prlimit", f"--nproc={LAMBDA_PROCESSES}", f"--nofile={LAMBDA_FILES}", *data, "--"]
         return [*enter, *(limit if self.lambda_limits else []), *drop, *argv]
 
 
@@ -178,9 +180,18 @@ class UidAllocator:
         return self._given[key]
 
     def confinement(
-        self, key: str, netns_path: Path | None = None, *, lambda_limits: bool = False
+        self,
+        key: str,
+        netns_path: Path | None = None,
+        *,
+        lambda_limits: bool = False,
+        memory_mb: int | None = None,
     ) -> Confinement:
         if self._keep_ids:
-            return Confinement.as_ourselves(netns_path, lambda_limits=lambda_limits)
+            return replace(
+                Confinement.as_ourselves(netns_path, lambda_limits=lambda_limits), memory_mb=memory_mb
+            )
         uid = self.uid_for(key)
-        return Confinement(uid=uid, gid=uid, netns=netns_path, lambda_limits=lambda_limits)
+        return Confinement(
+            uid=uid, gid=uid, netns=netns_path, lambda_limits=lambda_limits, memory_mb=memory_mb
+        )

@@ -253,12 +253,14 @@ class FunctionLaunchers:
 
     def launcher_for(self, spec: FunctionSpec) -> EniLauncher | ConfinedHostLauncher:
         if spec.vpc_config is None:
-            confinement = self._uids.confinement(spec.name, lambda_limits=True)
+            confinement = self._uids.confinement(spec.name, lambda_limits=True, memory_mb=spec.memory_mb)
             return ConfinedHostLauncher(confinement, self._mounts_for(spec, None))
         eni = self._enis.get(spec.name)
         if eni is None:
             raise NetworkError(f"{spec.name}: its ENI was not prepared (call prepare() after start())")
-        confinement = self._uids.confinement(spec.name, eni.netns, lambda_limits=True)
+        confinement = self._uids.confinement(
+            spec.name, eni.netns, lambda_limits=True, memory_mb=spec.memory_mb
+        )
         mounts = self._mounts_for(spec, eni.netns)
         return EniLauncher(eni, confinement, self._guards[eni.eni_id], mounts)
 

@@ -243,7 +243,9 @@ class StackNetwork:
             if (spec.runtime or "").startswith("provided"):
                 log.warning("%s: guard mode cannot check a provided runtime's connections", spec.name)
             table = json.dumps(guard.table(spec), separators=(",", ":"))
-            confinement = uids.confinement(spec.name, lambda_limits=True) if root else None
+            confinement = (
+                uids.confinement(spec.name, lambda_limits=True, memory_mb=spec.memory_mb) if root else None
+            )
             return GuardLauncher(table, confinement)
 
         return launcher_for
