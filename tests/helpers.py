@@ -1,15 +1,20 @@
 """Small helpers the integration tests share for the real processes they start: a free loopback
 port, waiting until something listens on it, reading a process's banner up to a marker line, and
-killing a process we started if it is still running (by its own Popen handle, never by name)."""
+killing a process we started if it is still running (by its own Popen handle, never by name), and
+serving a handler on our own HTTP server for a test's backend."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import IO, Any
 
-__all__ = ["free_port", "kill_if_running", "read_until", "wait_port"]
+from vpcgate.http.server import Handler, HttpServer
+
+__all__ = ["free_port", "kill_if_running", "read_until", "serving", "wait_port"]
 
 
 def free_port() -> int:
@@ -50,3 +55,15 @@ def kill_if_running(process: subprocess.Popen[Any]) -> None:
     if process.poll() is None:
         process.kill()
         process.wait()
+
+
+@asynccontextmanager
+async def serving(handler: Handler) -> AsyncIterator[str]:
+    """Our HttpServer answering with ``handler`` on a free 127.0.0.1 port; yields its base URL."""
+    server = HttpServer(handler)
+    await server.serve("127.0.0.1", 0)
+    try:
+        host, port = server.address
+        yield f"http://{host}:{port}"
+    finally:
+        await server.close()

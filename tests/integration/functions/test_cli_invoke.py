@@ -9,11 +9,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.helpers import serving
 from tests.integration.functions.conftest import make_spec
 from vpcgate.cli_invoke import invoke_command
 from vpcgate.functions.invoke_api import InvokeApi
 from vpcgate.functions.service import FunctionService
-from vpcgate.http.server import HttpServer
 
 TEMPLATE = {
     "Parameters": {"Greeting": {"Type": "String"}},
@@ -83,16 +83,10 @@ async def _run_cli(*args: str) -> tuple[int, str, str]:
 
 async def test_invoke_through_an_endpoint(service: FunctionService) -> None:
     service.deploy(make_spec("fn", "python3.11", "def handler(e, c):\n    return e['x'] * 2\n"))
-    server = HttpServer(InvokeApi(service).handle)
-    await server.serve("127.0.0.1", 0)
-    host, port = server.address
-    endpoint = f"http://{host}:{port}"
-    try:
+    async with serving(InvokeApi(service).handle) as endpoint:
         code, out, err = await _run_cli("fn", "--endpoint", endpoint, "--payload", '{"x": 21}')
         assert (code, out) == (0, "42\n"), err
         code, out, err = await _run_cli("fn", "--endpoint", endpoint, "--payload", '{"y": 1}')
         assert code == 0 and "FunctionError: Unhandled" in err and json.loads(out)["errorType"] == "KeyError"
         code, out, err = await _run_cli("nope", "--endpoint", endpoint)
         assert code == 1 and "ResourceNotFoundException: Function not found" in err
-    finally:
-        await server.close()

@@ -13,11 +13,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from tests.helpers import serving
 from tests.integration.functions.conftest import make_spec
 from vpcgate.functions.invoke_api import InvokeApi
 from vpcgate.functions.model import AliasSpec
 from vpcgate.functions.service import FunctionService
-from vpcgate.http.server import HttpServer
 
 HANDLER = """
 import time
@@ -32,11 +32,8 @@ def handler(event, context):
 
 @pytest.fixture
 async def endpoint(service: FunctionService) -> AsyncIterator[str]:
-    server = HttpServer(InvokeApi(service).handle)
-    await server.serve("127.0.0.1", 0)
-    host, port = server.address
-    yield f"http://{host}:{port}"
-    await server.close()
+    async with serving(InvokeApi(service).handle) as url:
+        yield url
 
 
 def _client(endpoint: str) -> Any:
@@ -112,22 +109,18 @@ async def test_invocation_types_and_qualifiers(service: FunctionService, endpoin
 
 async def test_signature_checking_when_credentials_are_configured(service: FunctionService) -> None:
     service.deploy(make_spec("echo", "python3.11", HANDLER))
-    server = HttpServer(InvokeApi(service, credentials={"AKIDLOCAL": "s3cret"}).handle)
-    await server.serve("127.0.0.1", 0)
-    host, port = server.address
-    url = f"http://{host}:{port}"
+    async with serving(InvokeApi(service, credentials={"AKIDLOCAL": "s3cret"}).handle) as url:
 
-    def client(key: str, secret: str) -> Any:
-        return boto3.client(
-            "lambda",
-            endpoint_url=url,
-            region_name="eu-west-1",
-            aws_access_key_id=key,
-            aws_secret_access_key=secret,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-        )
+        def client(key: str, secret: str) -> Any:
+            return boto3.client(
+                "lambda",
+                endpoint_url=url,
+                region_name="eu-west-1",
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
+                config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+            )
 
-    try:
         good = client("AKIDLOCAL", "s3cret")
         arn = "arn:aws:lambda:us-east-1:000000000000:function:echo"
         for name in ("echo", arn):
@@ -143,5 +136,3 @@ async def test_signature_checking_when_credentials_are_configured(service: Funct
                 await asyncio.to_thread(client(key, secret).invoke, FunctionName="echo", Payload=b"{}")
             assert refused.value.response["Error"]["Code"] == code
             assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
-    finally:
-        await server.close()

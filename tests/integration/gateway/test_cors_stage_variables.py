@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import serving
 from tests.integration.gateway.conftest import FIXTURES, running
 from vpcgate.http.message import HttpRequest, HttpResponse
-from vpcgate.http.server import HttpServer
 
 
 async def _echo(request: HttpRequest) -> HttpResponse:
@@ -22,11 +22,8 @@ async def _echo(request: HttpRequest) -> HttpResponse:
 
 @pytest.fixture
 async def backend() -> AsyncIterator[str]:
-    server = HttpServer(_echo)
-    await server.serve("127.0.0.1", 0)
-    host, port = server.address
-    yield f"http://{host}:{port}"
-    await server.close()
+    async with serving(_echo) as url:
+        yield url
 
 
 async def test_cors_preflight_methods_and_errors(backend: str, tmp_path: Path) -> None:

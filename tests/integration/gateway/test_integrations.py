@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import serving
 from tests.integration.gateway.conftest import FIXTURES, running
 from vpcgate.http.message import HttpRequest, HttpResponse
-from vpcgate.http.server import HttpServer
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\xff\xfe"
 
@@ -40,11 +40,8 @@ async def backend_handler(request: HttpRequest) -> HttpResponse:
 
 @pytest.fixture
 async def backend() -> AsyncIterator[str]:
-    server = HttpServer(backend_handler)
-    await server.serve("127.0.0.1", 0)
-    host, port = server.address
-    yield f"http://{host}:{port}"
-    await server.close()
+    async with serving(backend_handler) as url:
+        yield url
 
 
 async def test_http_and_http_proxy(backend: str, tmp_path: Path) -> None:
