@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec
+from tests.integration.functions.conftest import make_spec
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.network.running import GuardLauncher
 
@@ -113,12 +113,6 @@ exports.handler = async (event) => {
 """
 
 
-def _spec(name: str, runtime: str, source: str) -> FunctionSpec:
-    code = FunctionCode(CodeKind.INLINE, inline_source=source)
-    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-    return FunctionSpec(name, name, arn, runtime, "index.handler", code)
-
-
 async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, name: str) -> None:
     await reader.read(100)
     writer.write(b"HTTP/1.0 200 OK\r\n\r\n" + name.encode())
@@ -160,7 +154,7 @@ async def _run(tmp_path: Path, port: int, runtime: str, source: str, host: str) 
         log_sink=None,
     )
     try:
-        service.deploy(_spec("fn", runtime, source))
+        service.deploy(make_spec("fn", runtime, source))
         result = await service.invoke("fn", json.dumps({"host": host, "port": port}).encode())
         answer: dict[str, Any] = json.loads(result.payload)
         return answer

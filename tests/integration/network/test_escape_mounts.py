@@ -21,8 +21,9 @@ from typing import Any
 
 import pytest
 
+from tests.integration.functions.conftest import make_spec
 from tests.integration.network.conftest import Lab, LogTap, needs_root
-from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec, VpcConfig
+from vpcgate.functions.model import FunctionSpec, VpcConfig
 from vpcgate.network.confine import UidAllocator
 from vpcgate.network.launch import ConfinedHostLauncher, EniLauncher, FunctionLaunchers
 from vpcgate.network.model import Instance
@@ -66,9 +67,7 @@ def _mounts() -> list[str]:
 
 
 def _spec(name: str, vpc: VpcConfig | None) -> FunctionSpec:
-    code = FunctionCode(CodeKind.INLINE, inline_source="")
-    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-    return FunctionSpec(name, name, arn, "python3.11", "index.handler", code, vpc_config=vpc)
+    return make_spec(name, "python3.11", "", vpc_config=vpc)
 
 
 @pytest.fixture

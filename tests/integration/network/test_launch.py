@@ -6,8 +6,9 @@ import asyncio
 import json
 from typing import Any
 
+from tests.integration.functions.conftest import make_spec
 from tests.integration.network.conftest import PROBE, Lab, needs_root
-from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec, VpcConfig
+from vpcgate.functions.model import FunctionSpec, VpcConfig
 from vpcgate.network.confine import UidAllocator
 from vpcgate.network.launch import ConfinedHostLauncher, EniLauncher, FunctionLaunchers
 
@@ -15,9 +16,7 @@ pytestmark = needs_root
 
 
 def _spec(name: str, vpc: VpcConfig | None) -> FunctionSpec:
-    code = FunctionCode(CodeKind.INLINE, inline_source="")
-    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-    return FunctionSpec(name, name, arn, "python3.11", "index.handler", code, vpc_config=vpc)
+    return make_spec(name, "python3.11", "", vpc_config=vpc)
 
 
 async def _run(
