@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import airspeed
+from tests.helpers import seed_templates
 
 from vpcgate.gateway.mapping import MappingInput, context_map, render_request, render_response
 from vpcgate.vtl import parse_template
@@ -47,15 +48,8 @@ CONTEXT = {
 
 
 def _templates() -> tuple[str, str]:
-    document = json.loads((SEED / "cloudformation" / "vpc-proxy.template.json").read_text())
-    integration = document["Resources"]["ProxyApi"]["Properties"]["Body"]["paths"]["/"]["get"][
-        "x-amazon-apigateway-integration"
-    ]
-    values = {"BackendHost": "10.0.1.10", "BackendPort": "8080"}
-    parts = integration["requestTemplates"]["application/json"]["Fn::Join"][1]
-    request = "".join(p if isinstance(p, str) else values[p["Ref"]] for p in parts)
-    error = integration["responses"]['\\{\\"status\\"\\:403.*']["responseTemplates"]["application/json"]
-    return request, error
+    templates = seed_templates(SEED)
+    return templates["request"], templates["error"]
 
 
 class _AirspeedInput:

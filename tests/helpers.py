@@ -1,20 +1,23 @@
 """Small helpers the integration tests share for the real processes they start: a free loopback
 port, waiting until something listens on it, reading a process's banner up to a marker line, and
 killing a process we started if it is still running (by its own Popen handle, never by name), and
-serving a handler on our own HTTP server for a test's backend."""
+serving a handler on our own HTTP server for a test's backend; and the seed's mapping templates
+(also read by bench/vtl.py)."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import IO, Any
 
 from vpcgate.http.server import Handler, HttpServer
 
-__all__ = ["free_port", "kill_if_running", "read_until", "serving", "wait_port"]
+__all__ = ["free_port", "kill_if_running", "read_until", "seed_templates", "serving", "wait_port"]
 
 
 def free_port() -> int:
@@ -67,3 +70,21 @@ async def serving(handler: Handler) -> AsyncIterator[str]:
         yield f"http://{host}:{port}"
     finally:
         await server.close()
+
+
+def seed_templates(seed: Path) -> dict[str, str]:
+    """The seed's GET / mapping templates: ``request`` (its Fn::Join filled with a backend at
+    10.0.1.10:8080), and the ``default`` and ``error`` (status 403) response templates."""
+    document = json.loads((seed / "cloudformation" / "vpc-proxy.template.json").read_text())
+    integration = document["Resources"]["ProxyApi"]["Properties"]["Body"]["paths"]["/"]["get"][
+        "x-amazon-apigateway-integration"
+    ]
+    values = {"BackendHost": "10.0.1.10", "BackendPort": "8080"}
+    parts = integration["requestTemplates"]["application/json"]["Fn::Join"][1]
+    request = "".join(p if isinstance(p, str) else values[p["Ref"]] for p in parts)
+    responses = integration["responses"]
+    return {
+        "request": request,
+        "default": responses["default"]["responseTemplates"]["application/json"],
+        "error": responses['\\{\\"status\\"\\:403.*']["responseTemplates"]["application/json"],
+    }

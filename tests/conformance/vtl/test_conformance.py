@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import seed_templates
 from vpcgate.deploy.yaml_tags import load_yaml
 from vpcgate.gateway.mapping import MappingInput, context_map, render_request, render_response
 from vpcgate.gateway.mapping.render import template_variables
@@ -35,22 +36,6 @@ def _cases() -> list[Any]:
 CASES = _cases()
 
 
-def _seed_templates() -> dict[str, str]:
-    document = json.loads((SEED / "cloudformation" / "vpc-proxy.template.json").read_text())
-    integration = document["Resources"]["ProxyApi"]["Properties"]["Body"]["paths"]["/"]["get"][
-        "x-amazon-apigateway-integration"
-    ]
-    values = {"BackendHost": "10.0.1.10", "BackendPort": "8080"}
-    parts = integration["requestTemplates"]["application/json"]["Fn::Join"][1]
-    request = "".join(p if isinstance(p, str) else values[p["Ref"]] for p in parts)
-    responses = integration["responses"]
-    return {
-        "request": request,
-        "default": responses["default"]["responseTemplates"]["application/json"],
-        "error": responses['\\{\\"status\\"\\:403.*']["responseTemplates"]["application/json"],
-    }
-
-
 def _mapping_input(request: dict[str, Any]) -> MappingInput:
     return MappingInput(
         body=request.get("body", ""),
@@ -63,7 +48,7 @@ def _mapping_input(request: dict[str, Any]) -> MappingInput:
 
 
 def _render(case: dict[str, Any]) -> tuple[str, Any]:
-    source = _seed_templates()[case["seed"]] if "seed" in case else case["template"]
+    source = seed_templates(SEED)[case["seed"]] if "seed" in case else case["template"]
     template: Template = parse_template(source)
     if "request" in case:
         data = _mapping_input(case["request"])
