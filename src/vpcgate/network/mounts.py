@@ -91,15 +91,19 @@ def unavailable() -> str | None:
 
 
 def under_tmp(paths: Iterable[Path]) -> list[Path]:
-    """The paths strictly under /tmp (resolved, deduplicated, sorted): what must be bound back."""
+    """The top-level folders of /tmp that hold ``paths`` (resolved, deduplicated, sorted): what must
+    be bound back. The whole top-level folder, not only the path: a project checked out under /tmp
+    (CI clones there) keeps its relative paths (an instance's UserData ``cd ../../.cache/...``, the
+    runtimes' bootstraps beside the code). That folder is the user's own tree, as readable to these
+    users as any path outside /tmp; the other top-level entries of the host's /tmp stay hidden."""
     found: set[Path] = set()
     for path in paths:
         try:
             real = path.resolve(strict=True)
         except OSError:
             continue
-        if real != TMP and TMP in real.parents and real.is_dir():
-            found.add(real)
+        if real != TMP and TMP in real.parents:
+            found.add(TMP / real.relative_to(TMP).parts[0])
     return sorted(found)
 
 
