@@ -34,7 +34,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vpcgate.functions import runtimes
 from vpcgate.functions.model import FunctionSpec
 from vpcgate.network.confine import Confinement, UidAllocator, reachable_by_others
 from vpcgate.network.enforce import netns
@@ -48,9 +47,6 @@ from vpcgate.network.mounts import DEFAULT_TMP_MB, MountNamespace, NamespaceSlot
 # tunnel into the host's tree, so the worker's directory is re-entered by path
 CHDIR_TASK_ROOT = ["/bin/sh", "-c", 'cd -- "${LAMBDA_TASK_ROOT:-/}" && exec "$@"', "lambda-worker"]
 TASK_ROOT = "LAMBDA_TASK_ROOT"
-
-
-RUNTIMES_DIR = Path(runtimes.__file__).resolve().parent
 
 
 def code_paths(spec: FunctionSpec) -> list[Path]:
@@ -272,8 +268,7 @@ class FunctionLaunchers:
         if not self._private_mounts:
             return None
         if spec.name not in self._mounts:
-            keep = [*code_paths(spec), RUNTIMES_DIR]  # the bootstraps run from the package's folder
-            self._mounts[spec.name] = FunctionMounts(keep, ephemeral_mb(spec), net)
+            self._mounts[spec.name] = FunctionMounts(code_paths(spec), ephemeral_mb(spec), net)
         return self._mounts[spec.name]
 
     def close(self) -> None:

@@ -90,6 +90,11 @@ def unavailable() -> str | None:
     return None
 
 
+# vpcgate's own package: a preexec hook runs vpcgate's Python in the child after it entered the
+# namespace, and the runtimes' bootstraps live here; a checkout under /tmp must stay importable.
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
 def under_tmp(paths: Iterable[Path]) -> list[Path]:
     """The top-level folders of /tmp that hold ``paths`` (resolved, deduplicated, sorted): what must
     be bound back. The whole top-level folder, not only the path: a project checked out under /tmp
@@ -149,7 +154,7 @@ class MountNamespace:
     ) -> MountNamespace:
         """A new namespace whose /tmp is empty but for ``keep`` (those of them under /tmp); with
         ``net`` (a network namespace), its /sys shows that namespace's interfaces."""
-        paths = under_tmp(keep)
+        paths = under_tmp([*keep, PACKAGE_DIR])
         box: dict[str, int | BaseException] = {}
 
         def body() -> None:

@@ -27,9 +27,13 @@ from vpcgate.functions.model import FunctionSpec, VpcConfig
 from vpcgate.network.confine import UidAllocator
 from vpcgate.network.launch import ConfinedHostLauncher, EniLauncher, FunctionLaunchers
 from vpcgate.network.model import Instance
+from vpcgate.network.mounts import PACKAGE_DIR, under_tmp
 from vpcgate.network.services import InstanceProcess
 
 pytestmark = needs_root
+
+# What every namespace's /tmp holds besides the function's own: vpcgate's checkout, if under /tmp.
+OWN_TMP = [path.name for path in under_tmp([PACKAGE_DIR])]
 
 LOOK = """
 import ctypes, json, os, sys
@@ -117,7 +121,8 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
     try:
         assert victim.stdout is not None
         started = json.loads(await asyncio.wait_for(victim.stdout.readline(), 20))
-        assert started == {"tmp": [], "cwd": str(code_outside_tmp)}, started  # B's /tmp: empty
+        # B's /tmp: empty, but for vpcgate's own checkout when that lies under /tmp (CI clones there)
+        assert started == {"tmp": OWN_TMP, "cwd": str(code_outside_tmp)}, started
         # the worker itself (after nsenter, setpriv and sh exec in place): the host sees its argv
         assert "victim-argv-marker" in Path(f"/proc/{victim.pid}/cmdline").read_text()
         assert _mounts() == before  # nothing mounted on the host, even while running
@@ -137,7 +142,7 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
         assert (await _look(lab, la, lab.workdir, [], marker))["sys_net"] == ["eth0", "lo"]
         # A's code under /tmp is bound back, and that is all its /tmp held besides its own file
         assert (await _look(lab, la, lab.workdir, [], marker))["tmp"] == sorted(
-            [lab.workdir.name, f"{marker}-a"]
+            {lab.workdir.name, f"{marker}-a", *OWN_TMP}
         )
         # and B, in a worker started after A wrote: its own file (its workers share its /tmp), not A's
         b_sees = (await _look(lab, lb, code_outside_tmp, [], f"{marker}-again"))["tmp"]
