@@ -183,6 +183,7 @@ async def test_an_instance_gets_its_own_tmp_and_proc(lab: Lab, log_tap: LogTap) 
     assert seen["me"] in seen["pids"] and os.getpid() not in seen["pids"]
     assert not {p.pid for p in lab.instances.values()} & set(seen["pids"])
     assert seen["cwd"] == str(lab.workdir)
-    assert lab.workdir.name in seen["tmp"] and len(seen["tmp"]) == 2  # its directory and its script's
+    # its directory, its script's and (when under /tmp) vpcgate's own checkout
+    assert lab.workdir.name in seen["tmp"] and len(seen["tmp"]) == 2 + len(OWN_TMP)
     assert not (Path("/tmp") / marker).exists()
     assert _mounts() == before
