@@ -12,7 +12,7 @@ import socket
 import statistics
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 __all__ = [
     "free_port",
@@ -84,15 +84,18 @@ class _Connection:
         return int(head[9:12])
 
 
-async def _connect(port: int, path: str) -> _Connection:
+async def _connect(port: int, path: str, headers: Sequence[tuple[str, str]] = ()) -> _Connection:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
-    return _Connection(reader, writer, request)
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n{extra}\r\n"
+    return _Connection(reader, writer, request.encode())
 
 
-async def throughput(port: int, path: str, concurrency: int, seconds: float) -> tuple[float, int]:
+async def throughput(
+    port: int, path: str, concurrency: int, seconds: float, headers: Sequence[tuple[str, str]] = ()
+) -> tuple[float, int]:
     """(requests/s, non-200 answers) over ``seconds`` at ``concurrency`` keep-alive connections."""
-    connections = [await _connect(port, path) for _ in range(concurrency)]
+    connections = [await _connect(port, path, headers) for _ in range(concurrency)]
     done = 0
     failures = 0
     stop = time.perf_counter() + seconds

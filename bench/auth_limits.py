@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._load import free_port, stop_process, wait_port
+from bench._load import free_port, stop_process, throughput, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path(os.environ.get("VPCGATE_SEED", ROOT.parent / "shared" / "seed"))
@@ -178,49 +178,11 @@ def _templates(scratch: Path) -> list[Path]:
     return [files[0], SEED / "cloudformation" / "vpc-proxy.template.json", files[1]]
 
 
-class _Connection:
-    """One keep-alive HTTP/1.1 connection sending one fixed GET (with its API key), reading it whole."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> None:
-        self.reader, self.writer, self.request = reader, writer, request
-
-    async def get(self) -> int:
-        self.writer.write(self.request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        match = re.search(rb"(?i)content-length: *(\d+)", head)
-        if match:
-            await self.reader.readexactly(int(match.group(1)))
-        return int(head[9:12])
-
-
-async def _connect(port: int, path: str, key: str | None) -> _Connection:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    key_header = f"x-api-key: {key}\r\n" if key else ""
-    head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n{key_header}\r\n"
-    return _Connection(reader, writer, head.encode())
-
-
 async def _throughput(
     port: int, path: str, concurrency: int, seconds: float, key: str | None
 ) -> tuple[float, int]:
-    """Requests/s over ``concurrency`` keep-alive connections for ``seconds``; and the non-200 count."""
-    connections = [await _connect(port, path, key) for _ in range(concurrency)]
-    done = failures = 0
-    stop = time.perf_counter() + seconds
-
-    async def loop(connection: _Connection) -> None:
-        nonlocal done, failures
-        while time.perf_counter() < stop:
-            if await connection.get() != 200:
-                failures += 1
-            done += 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(loop(c) for c in connections))
-    elapsed = time.perf_counter() - start
-    for connection in connections:
-        connection.writer.close()
-    return done / elapsed, failures
+    """Requests/s over ``concurrency`` keep-alive connections for ``seconds`` (with the API key, if any)."""
+    return await throughput(port, path, concurrency, seconds, [("x-api-key", key)] if key else [])
 
 
 async def _measure(port: int, paths: dict[str, tuple[str, str | None]]) -> dict[str, list[float]]:
