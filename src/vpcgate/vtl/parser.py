@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from vpcgate.vtl.ast import (
     BinOp,
@@ -59,6 +61,8 @@ from vpcgate.vtl.ast import (
     Text,
 )
 from vpcgate.vtl.errors import VtlSyntaxError
+
+T = TypeVar("T")
 
 __all__ = ["parse"]
 
@@ -450,7 +454,25 @@ class _Parser:
             raise self.error("#macro needs a name, e.g. #macro(greet $name)")
         name = match.group()
         self.pos = match.end()
-        params: list[str] = []
+        params = self.paren_items(self.macro_param, f"unclosed '(' in #macro {name}", start)
+        self.eat_newline()
+        placeholder = Macro(name, tuple(params), Block(()))
+        self.macros[name] = placeholder
+        body = self.block_to_end("macro", start)
+        self.macros[name] = Macro(name, tuple(params), body)
+
+    def macro_param(self) -> str:
+        if not self.src.startswith("$", self.pos):
+            raise self.error("expected a $parameter or ')' in #macro")
+        param = self.expr_reference()
+        if param.steps:
+            raise self.error("a macro parameter must be a plain name")
+        return param.name
+
+    def paren_items(self, read: Callable[[], T], unclosed: str, start: int) -> list[T]:
+        """Items up to the closing ``)`` (just after the opening one), separated by spaces or
+        commas, as Velocity 1.7 takes macro parameters and macro-call arguments."""
+        items: list[T] = []
         while True:
             self.skip_ws()
             if self.src.startswith(",", self.pos):
@@ -458,18 +480,10 @@ class _Parser:
                 continue
             if self.src.startswith(")", self.pos):
                 self.pos += 1
-                break
-            if not self.src.startswith("$", self.pos):
-                raise self.error("expected a $parameter or ')' in #macro")
-            param = self.expr_reference()
-            if param.steps:
-                raise self.error("a macro parameter must be a plain name")
-            params.append(param.name)
-        self.eat_newline()
-        placeholder = Macro(name, tuple(params), Block(()))
-        self.macros[name] = placeholder
-        body = self.block_to_end("macro", start)
-        self.macros[name] = Macro(name, tuple(params), body)
+                return items
+            if self.pos >= len(self.src):
+                raise self.error(unclosed, start)
+            items.append(read())
 
     def d_define(self, nodes: list[Node], start: int) -> None:
         self.open_paren("define", start)
@@ -488,17 +502,7 @@ class _Parser:
         self.skip_spaces()
         if self.src.startswith("(", self.pos):
             self.pos += 1
-            while True:
-                self.skip_ws()
-                if self.src.startswith(",", self.pos):
-                    self.pos += 1
-                    continue
-                if self.src.startswith(")", self.pos):
-                    self.pos += 1
-                    break
-                if self.pos >= len(self.src):
-                    raise self.error(f"unclosed '(' in the call of #{name}", start)
-                args.append(self.primary())
+            args = self.paren_items(self.primary, f"unclosed '(' in the call of #{name}", start)
             self.eat_newline()
         line, column = self.where(start)
         return MacroCall(name, tuple(args), body, line, column)
