@@ -12,8 +12,8 @@ from vpcgate.gateway.authorizers.policy import (
     PolicyError,
     evaluate,
     parse_policy,
-    wildcard,
 )
+from vpcgate.gateway.wildcard import wildcard
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets/1"
 

@@ -26,10 +26,11 @@ than silently evaluated wrong.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from vpcgate.gateway.wildcard import wildcard
 
 __all__ = ["ConditionBlock", "RequestFacts", "parse_conditions"]
 
@@ -107,7 +108,7 @@ def _equals_ignore_case(value: str) -> Matcher:
 
 
 def _like(value: str) -> Matcher:
-    pattern = re.compile("".join("." if c == "?" else ".*" if c == "*" else re.escape(c) for c in value))
+    pattern = wildcard(value)
     return lambda s: pattern.fullmatch(s) is not None
 
 

@@ -35,10 +35,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 from typing import Any
 
 from vpcgate.gateway.authorizers.conditions import ConditionBlock, RequestFacts, parse_conditions
+from vpcgate.gateway.wildcard import wildcard
 
 __all__ = [
     "INVOKE",
@@ -209,13 +209,6 @@ def _principal_matches(principals: tuple[str, ...] | None, caller: Caller) -> bo
         ):
             return True
     return False
-
-
-@lru_cache(maxsize=4096)
-def wildcard(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
-    """An IAM wildcard pattern (``*`` any run of characters, ``?`` one) as a compiled full-match regex."""
-    parts = ("." if ch == "?" else ".*" if ch == "*" else re.escape(ch) for ch in pattern)
-    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def _any(patterns: tuple[re.Pattern[str], ...], value: str) -> bool:

@@ -23,11 +23,11 @@ IAM policies, so such a call is allowed (documented simplification). Qualified f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from vpcgate.functions.model import PermissionSpec
 from vpcgate.gateway.integrations.base import MethodPlace
+from vpcgate.gateway.wildcard import wildcard
 
 __all__ = ["Permissions", "function_name"]
 
@@ -45,17 +45,12 @@ def function_name(reference: str) -> str:
     return parts[0]
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    text = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.compile(text, re.DOTALL)
-
-
 class Permissions:
     """The deployed permission statements, checked once per method when a stage is built."""
 
     def __init__(self, statements: Iterable[PermissionSpec]) -> None:
         self._statements = [
-            (function_name(s.function_name), s, _glob(s.source_arn) if s.source_arn else None)
+            (function_name(s.function_name), s, wildcard(s.source_arn) if s.source_arn else None)
             for s in statements
             if s.action.lower() in _ACTIONS and s.principal in _PRINCIPALS
         ]
