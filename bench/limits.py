@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import statistics
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
 
+from bench._load import free_port, wait_port
 from vpcgate.limits.clock import SystemClock
 from vpcgate.limits.model import Check, Rate
 from vpcgate.limits.plans import PlanIndex
@@ -94,25 +94,16 @@ async def _measure(state: State, name: str, keyed: Check, anonymous: Check) -> l
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_redis(port: int) -> subprocess.Popen[bytes]:
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.02)
-    process.kill()
-    process.wait()
-    raise RuntimeError("redis-server did not start")
+    try:
+        wait_port(port, process, seconds=10)
+    except RuntimeError:
+        process.kill()
+        process.wait()
+        raise
+    return process
 
 
 async def _run() -> list[tuple[str, str]]:
@@ -121,7 +112,7 @@ async def _run() -> list[tuple[str, str]]:
     rows = await _measure(open_state(StateConfig(), clock), "memory", keyed, anonymous)
     if shutil.which("redis-server") is None:
         return [*rows, ("redis", "skipped: redis-server not installed")]
-    port = _free_port()
+    port = free_port()
     server = _start_redis(port)
     try:
         redis_state = open_state(StateConfig(f"redis://127.0.0.1:{port}/0"), clock)
