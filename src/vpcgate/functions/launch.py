@@ -45,6 +45,12 @@ class Launcher(Protocol):
         """A listening TCP socket the worker can reach, and the ``host:port`` it reaches it at."""
         ...
 
+    def limits_memory(self) -> bool:
+        """True when ``command`` itself sets RLIMIT_DATA (a confining launcher does, before it drops
+        privileges: root's prlimit(2) on a worker already running as another uid is refused on this
+        host); False and the worker sets it right after spawn."""
+        ...
+
 
 class HostLauncher:
     """Runs workers on the host as they are; the Runtime API listens on 127.0.0.1."""
@@ -57,6 +63,9 @@ class HostLauncher:
 
     def user(self) -> tuple[int, int] | None:
         return None
+
+    def limits_memory(self) -> bool:
+        return False
 
     def listen(self) -> tuple[socket.socket, str]:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -130,7 +130,6 @@ class Worker:
         self._plan = plan
         self._channel = channel
         self._launcher = launcher
-        self._memory_in_argv = False
         self._on_exit = on_exit
         self._loop = asyncio.get_running_loop()
         self._process: asyncio.subprocess.Process | None = None
@@ -200,9 +199,6 @@ class Worker:
 
     async def _spawn(self, out_w: int) -> asyncio.subprocess.Process:
         argv = self._launcher.command(self._plan.argv)
-        # A confining launcher sets RLIMIT_DATA itself (``prlimit --data=N`` before ``setpriv``): once
-        # the worker runs as another uid, prlimit(2) from here is refused on this host (EPERM).
-        self._memory_in_argv = any(arg.startswith("--data=") for arg in argv)
         env = self._launcher.env({**self._plan.env, **self._channel.env()})
         user = self._launcher.user()
         # uvloop's subprocess_exec does not accept user/group at all: pass them only when asked.
@@ -222,7 +218,7 @@ class Worker:
         )
 
     def _limit_memory(self) -> None:
-        if self._memory_in_argv:
+        if self._launcher.limits_memory():
             return
         limit = self._plan.memory_mb * 1024 * 1024
         try:

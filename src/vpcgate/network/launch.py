@@ -183,6 +183,9 @@ class EniLauncher:
     def user(self) -> tuple[int, int] | None:
         return None  # dropped by setpriv in command(), after the namespace is entered
 
+    def limits_memory(self) -> bool:
+        return self.confinement.memory_mb is not None
+
     def listen(self) -> tuple[socket.socket, str]:
         sock = netns.call_in(self.eni.netns, _listen_here)
         self.guard.guard(sock, self.confinement.uid)
@@ -211,6 +214,9 @@ class ConfinedHostLauncher:
 
     def user(self) -> tuple[int, int] | None:
         return None
+
+    def limits_memory(self) -> bool:
+        return self.confinement.memory_mb is not None
 
     def listen(self) -> tuple[socket.socket, str]:
         sock = _listen_here()

@@ -136,6 +136,9 @@ class GuardLauncher:
     def user(self) -> tuple[int, int] | None:
         return None
 
+    def limits_memory(self) -> bool:
+        return self.confinement is not None and self.confinement.memory_mb is not None
+
     def listen(self) -> Any:
         return HostLauncher().listen()
 
@@ -155,6 +158,9 @@ class _GuardedEnv:
 
     def user(self) -> tuple[int, int] | None:
         return self.inner.user()
+
+    def limits_memory(self) -> bool:
+        return self.inner.limits_memory()
 
     def listen(self) -> Any:
         return self.inner.listen()
