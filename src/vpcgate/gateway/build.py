@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from vpcgate.errors import TemplateError
 from vpcgate.gateway.integrations.base import IntegrationDeps, MethodPlace
 from vpcgate.gateway.integrations.registry import build_integration
+from vpcgate.gateway.mapping import ContextBase
 from vpcgate.gateway.parameters import compile_request_parameters, compile_response_parameters
 from vpcgate.gateway.responses import GatewayResponses
 from vpcgate.gateway.routing import Router
@@ -71,6 +73,18 @@ class CompiledStage:
     responses: GatewayResponses
     binary_media_types: tuple[str, ...] = ()
     methods: tuple[CompiledMethod, ...] = field(default=(), repr=False)
+
+    @cached_property
+    def context_base(self) -> ContextBase:
+        """The ``$context`` values this stage fixes, built on first use: each request copies it."""
+        return ContextBase(
+            {
+                "accountId": self.account_id,
+                "apiId": self.api_id,
+                "deploymentId": self.deployment_id,
+                "stage": self.name,
+            }
+        )
 
 
 class _Templates:

@@ -216,10 +216,19 @@ def _identity(identity: CallerIdentity) -> dict[str, Any]:
     return fields
 
 
+_CLF_LAST: list[tuple[int, str]] = [(-1, "")]  # (epoch second, its text): requests come many a second
+
+
 def clf_time(epoch_ms: int) -> str:
     """``$context.requestTime``: ``26/Nov/2026:07:13:30 +0000`` (locale-independent)."""
-    t = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-    return f"{t.day:02d}/{_MONTHS[t.month - 1]}/{t.year:04d}:{t.hour:02d}:{t.minute:02d}:{t.second:02d} +0000"
+    second = epoch_ms // 1000
+    last = _CLF_LAST[0]
+    if last[0] == second:
+        return last[1]
+    t = datetime.fromtimestamp(second, tz=UTC)
+    text = f"{t.day:02d}/{_MONTHS[t.month - 1]}/{t.year:04d}:{t.hour:02d}:{t.minute:02d}:{t.second:02d} +0000"
+    _CLF_LAST[0] = (second, text)
+    return text
 
 
 @dataclass(frozen=True, slots=True)

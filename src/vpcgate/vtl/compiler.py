@@ -109,6 +109,7 @@ class _Compiler:
         # Loop variables nobody can read are not maintained (a plain text search: conservative).
         self.count_names = tuple(k for k in ("velocityCount", "velocityHasNext") if k in source)
         self.scoped = "foreach" in source
+        self.roots: set[str] = set()  # every variable the template reads ($name of each reference)
 
     # ---- expressions ---------------------------------------------------------------------------
 
@@ -133,6 +134,7 @@ class _Compiler:
         raise AssertionError(node)
 
     def ref(self, node: Ref, upto: int) -> str:
+        self.roots.add(node.name)
         code = f"v.get({node.name!r})"
         for step in node.steps[:upto]:
             if isinstance(step, Prop):
@@ -349,8 +351,9 @@ def _macro_source(compiler: _Compiler, macro: Macro) -> None:
     w.lines = saved_lines
 
 
-def generate(tree: TemplateAst, source: str) -> str:
-    """The Python source for a template: ``_render(v, out, st)`` plus its helpers."""
+def generate(tree: TemplateAst, source: str) -> tuple[str, frozenset[str]]:
+    """The Python source for a template (``_render(v, out, st)`` plus its helpers), and the names of
+    the variables it reads."""
     writer = _Writer()
     compiler = _Compiler(writer, tree.macros, source)
     for macro in tree.macros.values():
@@ -359,15 +362,17 @@ def generate(tree: TemplateAst, source: str) -> str:
     compiler.block(tree.body, 1, in_loop=False)
     chunks = ["\n".join(f) for f in writer.functions]
     chunks.append("\n".join(writer.lines))
-    return "\n\n".join(chunks) + "\n"
+    return "\n\n".join(chunks) + "\n", frozenset(compiler.roots)
 
 
-def compile_ast(tree: TemplateAst, template_source: str) -> tuple[RenderFunction, str]:
-    """Compile a parsed template into its render function; also return the generated source."""
+def compile_ast(tree: TemplateAst, template_source: str) -> tuple[RenderFunction, str, frozenset[str]]:
+    """Compile a parsed template into its render function; also return the generated source and
+    the variables the template reads (a variable it never names cannot change its output: Velocity
+    has no way to look a variable up by a computed name, and ``#evaluate`` is refused)."""
     filename = "<vtl>"
-    source = generate(tree, template_source)
+    source, roots = generate(tree, template_source)
     namespace: dict[str, Any] = dict(_GLOBALS)
     namespace["_interp"] = _interp
     exec(compile(source, filename, "exec"), namespace)
     function: RenderFunction = namespace["_render"]
-    return function, source
+    return function, source, roots

@@ -6,6 +6,9 @@ fresh Velocity context (a shallow copy of ``variables``: ``#set`` on a top-level
 the render, while ``#set($context.x.y = ...)`` writes into the mapping passed in, which is how
 API Gateway templates set ``requestOverride``/``responseOverride``).
 
+``Template.references`` names the variables the template reads (``$context``, ``$input``...): the
+gateway builds only those for a render.
+
 A render either returns the text or raises :class:`VtlRenderError`; no other exception leaves it
 (anything unexpected inside is wrapped, so the gateway can answer its 500 and log the cause).
 """
@@ -26,13 +29,14 @@ __all__ = ["Template", "parse_template"]
 class Template:
     """A template compiled to Python; immutable and safe to share between concurrent renders."""
 
-    __slots__ = ("_function", "python_source", "source")
+    __slots__ = ("_function", "python_source", "references", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         try:
             tree = parse(source)
-            self._function, self.python_source = compile_ast(tree, source)
+            self._function, self.python_source, references = compile_ast(tree, source)
+            self.references: frozenset[str] = references  # the variables the template reads
         except RecursionError:
             raise VtlSyntaxError("the template nests too deeply", 1, 1) from None
         except (SyntaxError, MemoryError) as exc:  # generated code Python cannot compile

@@ -20,9 +20,9 @@ Velocity's ``MethodInvocationException``.
 from __future__ import annotations
 
 import decimal
-import json
 import math
 from collections.abc import Callable, Iterable
+from json.encoder import encode_basestring as _json_string  # json.dumps(str, ensure_ascii=False)
 from typing import Any
 
 from vpcgate.javaregex import JavaRegexError, compile_java, java_replacement, java_split
@@ -83,14 +83,10 @@ def json_text(value: object) -> str:
     (``1.0E7``, where Python would write ``10000000.0``)."""
     kind = type(value)
     if kind is str:
-        return json.dumps(value, ensure_ascii=False)
+        return _json_string(value)  # type: ignore[arg-type]
     if kind is dict:
         items = value.items()  # type: ignore[attr-defined]
-        return (
-            "{"
-            + ",".join([json.dumps(java_str(k), ensure_ascii=False) + ":" + json_text(v) for k, v in items])
-            + "}"
-        )
+        return "{" + ",".join([_json_string(java_str(k)) + ":" + json_text(v) for k, v in items]) + "}"
     if kind is list or kind is JsonList or kind is tuple:
         return "[" + ",".join([json_text(item) for item in value]) + "]"  # type: ignore[attr-defined]
     if value is None:
@@ -101,7 +97,7 @@ def json_text(value: object) -> str:
         return java_double(value)  # type: ignore[arg-type]
     if kind is int:
         return str(value)
-    return json.dumps(java_str(value), ensure_ascii=False)
+    return _json_string(java_str(value))
 
 
 def from_json(value: object) -> object:

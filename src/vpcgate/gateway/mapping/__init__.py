@@ -22,6 +22,7 @@ Modules: ``inputs`` ($input, MappingInput), ``util`` ($util), ``context`` ($cont
 from vpcgate.gateway.mapping.compile import compile_template
 from vpcgate.gateway.mapping.context import (
     CONTEXT_VARIABLES,
+    ContextBase,
     RequestOverride,
     ResponseOverride,
     context_map,
@@ -33,6 +34,7 @@ from vpcgate.gateway.mapping.util import escape_javascript
 
 __all__ = [
     "CONTEXT_VARIABLES",
+    "ContextBase",
     "JsonPathError",
     "MappingInput",
     "RenderResult",

@@ -26,6 +26,7 @@ from vpcgate.vtl.values import NoMatch, java_str
 
 __all__ = [
     "CONTEXT_VARIABLES",
+    "ContextBase",
     "OverrideMap",
     "RequestOverride",
     "ResponseOverride",
@@ -187,6 +188,40 @@ def context_map(values: Mapping[str, object]) -> dict[str, Any]:
         node[leaf] = value
     tree["requestOverride"], tree["responseOverride"] = fresh_overrides()
     return tree
+
+
+class ContextBase:
+    """A ``$context`` tree with the values a stage knows before any request (account, API,
+    deployment, stage), built once per stage; :meth:`new` copies it for one request ("built once,
+    run many"). ``ContextBase(values).new()`` equals ``context_map(values)``: the same keys in the
+    same order, the nested maps copied (a request may write into them), fresh override maps."""
+
+    __slots__ = ("_nested", "_tree")
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        tree = context_map(values)
+        del tree["requestOverride"], tree["responseOverride"]
+        self._tree = tree
+        self._nested = tuple(_nested_paths(tree, ()))
+
+    def new(self) -> dict[str, Any]:
+        tree = self._tree.copy()
+        for parents, leaf in self._nested:  # parents before children: each is already a copy
+            node = tree
+            for part in parents:
+                node = node[part]
+            node[leaf] = node[leaf].copy()
+        tree["requestOverride"], tree["responseOverride"] = fresh_overrides()
+        return tree
+
+
+def _nested_paths(tree: dict[str, Any], parents: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+    paths: list[tuple[tuple[str, ...], str]] = []
+    for key, value in tree.items():
+        if type(value) is dict:
+            paths.append((parents, key))
+            paths += _nested_paths(value, (*parents, key))
+    return paths
 
 
 @dataclass(frozen=True, slots=True)

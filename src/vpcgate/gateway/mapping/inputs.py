@@ -37,7 +37,9 @@ class MappingInput:
     """What the gateway hands a template for one request (or one integration response).
 
     ``query`` and ``headers`` are multi-valued, in arrival order; ``context`` is the ``$context``
-    tree (nested mappings, see :func:`vpcgate.gateway.mapping.context.context_map`).
+    tree (nested mappings, see :func:`vpcgate.gateway.mapping.context.context_map`). ``document``:
+    the body already parsed exactly as ``$input`` parses it (a caller that parsed it anyway), else
+    ``MISSING`` and ``$input`` parses it when a template asks.
     """
 
     body: bytes | str = b""
@@ -46,6 +48,7 @@ class MappingInput:
     headers: Mapping[str, Sequence[str]] = field(default_factory=dict)
     context: Mapping[str, Any] = field(default_factory=dict)
     stage_variables: Mapping[str, str] = field(default_factory=dict)
+    document: Any = MISSING
 
 
 def _last(values: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -62,7 +65,7 @@ class Input(VtlObject):
         raw = data.body
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         self.body = text if text else "{}"
-        self._document: Any = MISSING
+        self._document: Any = data.document
         self._params: dict[str, dict[str, str]] | None = None
 
     def document(self) -> Any:

@@ -41,13 +41,26 @@ class CompiledPath:
     steps: tuple[Node, ...]
     definite: bool
     length: bool
+    # Names only (``$``, ``$.a.b``, ``$['a']``): the steps as one walk down the document, the
+    # shape almost every template and parameter uses (same result as running the steps).
+    names: tuple[str, ...] | None = None
+
+
+class _Child:
+    """``.name`` / ``['name']``: a map's member."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, nodes: list[Any]) -> list[Any]:
+        name = self.name
+        return [n[name] for n in nodes if isinstance(n, dict) and name in n]
 
 
 def _child(name: str) -> Node:
-    def step(nodes: list[Any]) -> list[Any]:
-        return [n[name] for n in nodes if isinstance(n, dict) and name in n]
-
-    return step
+    return _Child(name)
 
 
 def _children(names: tuple[str, ...]) -> Node:
@@ -321,12 +334,27 @@ def compile_path(path: str) -> CompiledPath:
             definite = definite and is_definite
         else:
             raise JsonPathError(f"unexpected {path[pos]!r} at {pos} in JSONPath {path!r}")
-    return CompiledPath(tuple(steps), definite, length)
+    names = None if length else _names(steps)
+    return CompiledPath(tuple(steps), definite, length, names)
+
+
+def _names(steps: list[Node]) -> tuple[str, ...] | None:
+    if all(type(step) is _Child for step in steps):
+        return tuple(step.name for step in steps)  # type: ignore[attr-defined]
+    return None
 
 
 def evaluate(path: str, document: Any) -> Any:
     """The value at ``path`` in ``document``: one value (definite path), a list, or MISSING."""
     compiled = compile_path(path)
+    names = compiled.names
+    if names is not None:
+        node = document
+        for name in names:
+            if not isinstance(node, dict) or name not in node:
+                return MISSING
+            node = node[name]
+        return node
     nodes = [document]
     for step in compiled.steps:
         nodes = step(nodes)

@@ -62,13 +62,38 @@ def template_variables(data: MappingInput) -> dict[str, Any]:
     }
 
 
+def _read_variables(template: Template, data: MappingInput) -> dict[str, Any]:
+    """What :func:`template_variables` gives, limited to the variables ``template`` reads: a
+    template that never names ``$context`` (the seed's ``$input.json('$.bodyJson')``) gets no
+    ``$context`` tree copied and can set no override; one that never names ``$stageVariables``
+    gets no copy of them. The output is the same: a template cannot reach a variable it does not
+    name (:attr:`vpcgate.vtl.Template.references`)."""
+    names = template.references
+    variables: dict[str, Any] = {}
+    if "input" in names:
+        variables["input"] = Input(data)
+    if "util" in names:
+        variables["util"] = UTIL
+    if "context" in names:
+        variables["context"] = _context(data)
+    if "stageVariables" in names:
+        variables["stageVariables"] = dict(data.stage_variables)
+    return variables
+
+
 def render_request(template: Template, data: MappingInput) -> RenderResult:
-    variables = template_variables(data)
+    variables = _read_variables(template, data)
     body = template.render(variables)
-    return RenderResult(body, request_override=request_override(variables["context"]))
+    context = variables.get("context")
+    if context is None:
+        return RenderResult(body)
+    return RenderResult(body, request_override=request_override(context))
 
 
 def render_response(template: Template, data: MappingInput) -> RenderResult:
-    variables = template_variables(data)
+    variables = _read_variables(template, data)
     body = template.render(variables)
-    return RenderResult(body, response_override=response_override(variables["context"]))
+    context = variables.get("context")
+    if context is None:
+        return RenderResult(body)
+    return RenderResult(body, response_override=response_override(context))

@@ -32,6 +32,7 @@ from typing import Any
 from vpcgate.gateway.context import EndpointRequest, Invocation
 from vpcgate.gateway.errors import Default5xxError, UnsupportedMediaTypeError
 from vpcgate.gateway.mapping import MappingInput, render_request
+from vpcgate.gateway.mapping.jsonpath import MISSING
 from vpcgate.gateway.parameters import Target
 from vpcgate.gateway.steps.content_handling import (
     convert,
@@ -50,12 +51,15 @@ JSON = "application/json"
 
 
 def request_media_type(inv: Invocation) -> str:
-    value = inv.header("content-type")
-    media = value.split(";", 1)[0].strip().lower() if value else ""
+    return _media_type(inv.header("content-type"))
+
+
+def _media_type(content_type: str | None) -> str:
+    media = content_type.split(";", 1)[0].strip().lower() if content_type else ""
     return media or JSON
 
 
-def mapping_input(inv: Invocation, body: bytes) -> MappingInput:
+def mapping_input(inv: Invocation, body: bytes, document: Any = MISSING) -> MappingInput:
     return MappingInput(
         body=body,
         path_params=inv.path_parameters,
@@ -63,6 +67,7 @@ def mapping_input(inv: Invocation, body: bytes) -> MappingInput:
         headers=inv.headers,
         context=inv.context,
         stage_variables=inv.stage.variables,
+        document=document,
     )
 
 
@@ -126,12 +131,14 @@ class IntegrationRequestStep:
                 endpoint.path_parameters[target.name] = values[-1]
 
     def _transform(self, inv: Invocation, endpoint: EndpointRequest) -> None:
-        binary = is_binary_type(first_media_type(inv.header("content-type")), self._binary_types)
-        to_binary = request_to_binary(self._content_handling, binary)
-        endpoint.body = convert(endpoint.body, binary=binary, to_binary=to_binary)
-        if to_binary:
-            return  # templates see text only: a binary payload goes through
-        template = self._templates.get(request_media_type(inv))
+        content_type = inv.header("content-type")
+        if self._binary_types or self._content_handling is not None:  # else: text, as it came
+            binary = is_binary_type(first_media_type(content_type), self._binary_types)
+            to_binary = request_to_binary(self._content_handling, binary)
+            endpoint.body = convert(endpoint.body, binary=binary, to_binary=to_binary)
+            if to_binary:
+                return  # templates see text only: a binary payload goes through
+        template = self._templates.get(_media_type(content_type))
         if template is None:
             self._check_passthrough()
             return

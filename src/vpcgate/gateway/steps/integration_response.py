@@ -34,22 +34,26 @@ Errors::
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from vpcgate.gateway.context import IntegrationResult, Invocation, Reply
 from vpcgate.gateway.errors import ApiConfigurationError, Default5xxError
 from vpcgate.gateway.integrations.http_endpoint import HOP_BY_HOP
 from vpcgate.gateway.mapping import render_response
+from vpcgate.gateway.mapping.jsonpath import MISSING
 from vpcgate.gateway.parameters import Target
 from vpcgate.gateway.selection import select_for_lambda, select_for_status
 from vpcgate.gateway.steps.content_handling import convert, first_media_type, is_binary_type, wants_binary
 from vpcgate.gateway.steps.integration_request import mapping_input
 from vpcgate.spec.model import IntegrationResponse
 from vpcgate.vtl import Template, VtlError
+from vpcgate.vtl.values import from_json
 
 __all__ = ["RESERVED", "CompiledResponse", "IntegrationResponseStep", "ProxyResponseStep", "remap"]
 
@@ -93,11 +97,21 @@ class CompiledResponse:
     headers: tuple[Target, ...]
     templates: Mapping[str, Template]  # media type as written: template
 
+    @cached_property
+    def by_lower(self) -> dict[str, str]:
+        """Each template's media type in lower case → as written (built once)."""
+        return {key.lower(): key for key in self.templates}
+
 
 def choose_template(templates: Mapping[str, Template], accept: str | None) -> tuple[str, Template] | None:
+    return _choose(templates, {key.lower(): key for key in templates}, accept)
+
+
+def _choose(
+    templates: Mapping[str, Template], by_lower: Mapping[str, str], accept: str | None
+) -> tuple[str, Template] | None:
     if not templates:
         return None
-    by_lower = {key.lower(): key for key in templates}
     for part in (accept or "").split(","):
         media = part.split(";", 1)[0].strip().lower()
         if media in by_lower:
@@ -132,19 +146,21 @@ class IntegrationResponseStep:
         result = inv.integration
         assert result is not None
         response = self._select(result)
-        headers = _mapped_headers(inv, response, result)
+        body = _Body(result.body)
+        headers = _mapped_headers(inv, response, body)
         status = response.status
-        binary = is_binary_type(_content_type(result), self._binary_types)
-        chosen = None if binary else choose_template(response.templates, inv.header("accept"))
-        body = result.body
+        binary = bool(self._binary_types) and is_binary_type(_content_type(result), self._binary_types)
+        accept = inv.header("accept")
+        chosen = None if binary else _choose(response.templates, response.by_lower, accept)
+        payload = result.body
         if chosen is not None:
             media, template = chosen
             try:
-                rendered = render_response(template, mapping_input(inv, result.body))
+                rendered = render_response(template, mapping_input(inv, payload, body.shared))
             except VtlError as error:
                 log.warning("%s: response template failed: %s", inv.ids.request_id, error)
                 raise Default5xxError() from None
-            body = rendered.body.encode()
+            payload = rendered.body.encode()
             if not any(k.lower() == "content-type" for k, _ in headers):
                 headers.append(("Content-Type", media))
             override = rendered.response_override
@@ -153,12 +169,14 @@ class IntegrationResponseStep:
                 headers.append((name, value))
             if override.status is not None:
                 status = override.status
-        accept_binary = is_binary_type(first_media_type(inv.header("accept")), self._binary_types)
-        to_binary = wants_binary(response.spec.content_handling, accept_binary, self._binary_types)
-        body = convert(body, binary=binary, to_binary=to_binary)
+        handling = response.spec.content_handling
+        if self._binary_types or handling is not None:  # else the payload stays text: no conversion
+            accept_binary = is_binary_type(first_media_type(accept), self._binary_types)
+            to_binary = wants_binary(handling, accept_binary, self._binary_types)
+            payload = convert(payload, binary=binary, to_binary=to_binary)
         if binary and not any(k.lower() == "content-type" for k, _ in headers):
             headers.append(("Content-Type", _content_type(result)))
-        inv.reply = Reply(status, remap(headers), body)
+        inv.reply = Reply(status, remap(headers), payload)
 
 
 def _content_type(result: IntegrationResult) -> str:
@@ -168,22 +186,55 @@ def _content_type(result: IntegrationResult) -> str:
     return ""
 
 
-def _mapped_headers(
-    inv: Invocation, response: CompiledResponse, result: IntegrationResult
-) -> list[tuple[str, str]]:
+class _Body:
+    """The integration response body as JSON, parsed at most once for the responseParameters and,
+    when both read it alike, reused by the template's ``$input`` (``shared``).
+
+    The two readers differ only on odd payloads: responseParameters parse the bytes as ``json``
+    does (UTF-16/32 detected, a UTF-8 BOM skipped, surrogates passed), ``$input`` parses the text
+    decoded as UTF-8 with replacement characters. For strict UTF-8 without a BOM or NUL bytes up
+    front both read the same document; anything else is parsed by each reader its own way.
+    """
+
+    __slots__ = ("_plain", "raw", "shared")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.shared: Any = MISSING  # the document as $input would read it, once parsed here
+        self._plain: Any = MISSING
+
+    def document(self) -> Any:
+        """What responseParameters read: the JSON document, or the text when it is not JSON."""
+        if self._plain is MISSING:
+            shared = _shared_document(self.raw)
+            if shared is not MISSING:
+                self.shared = self._plain = shared
+            else:
+                self._plain = _plain_document(self.raw)
+        return self._plain
+
+
+def _shared_document(raw: bytes) -> Any:
+    if not raw or raw.startswith(codecs.BOM_UTF8) or b"\0" in raw[:4]:
+        return MISSING
+    try:
+        return from_json(json.loads(raw.decode("utf-8")))
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, too deep: each reader decides
+        return MISSING
+
+
+def _plain_document(raw: bytes) -> Any:
+    try:
+        return json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return raw.decode("utf-8", "replace")
+
+
+def _mapped_headers(inv: Invocation, response: CompiledResponse, body: _Body) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
     if not response.headers:
         return headers
-    cache: list[Any] = []
-
-    def document() -> Any:
-        if not cache:
-            try:
-                cache.append(json.loads(result.body or b"{}"))
-            except (ValueError, UnicodeDecodeError):
-                cache.append(result.body.decode("utf-8", "replace"))
-        return cache[0]
-
+    document = body.document
     for target in response.headers:
         values = target.source(inv, document)
         if values:

@@ -19,9 +19,10 @@ Errors::
 
 from __future__ import annotations
 
+from typing import Any
+
 from vpcgate.gateway.context import Invocation
 from vpcgate.gateway.errors import RequestTooLargeError
-from vpcgate.gateway.mapping import context_map
 from vpcgate.gateway.proxy_event import clf_time
 
 __all__ = ["MAX_PAYLOAD", "ParseStep"]
@@ -35,8 +36,9 @@ class ParseStep:
         if len(request.body) > MAX_PAYLOAD:
             raise RequestTooLargeError()
         query: dict[str, list[str]] = {}
-        for name, value in request.query_params():
-            query.setdefault(name, []).append(value)
+        if request.query:
+            for name, value in request.query_params():
+                query.setdefault(name, []).append(value)
         inv.query = query
         headers: dict[str, list[str]] = {}
         spelling: dict[str, str] = {}
@@ -45,28 +47,31 @@ class ParseStep:
             headers.setdefault(key, []).append(value)
         inv.headers = headers
         inv.folded = {lower: headers[key] for lower, key in spelling.items()}
-        inv.context = context_map(_context_values(inv))
+        inv.context = _context(inv)
 
 
-def _context_values(inv: Invocation) -> dict[str, object]:
+def _context(inv: Invocation) -> dict[str, Any]:
+    """The stage's ``$context`` base (:class:`~vpcgate.gateway.mapping.ContextBase`) with what this
+    request knows written in; the same tree as ``context_map`` of these values would build."""
     stage = inv.stage
     ids = inv.ids
+    request = inv.request
     host = (inv.header("host") or "").rsplit(":", 1)[0]
-    client = inv.request.client
-    return {
-        "accountId": stage.account_id,
-        "apiId": stage.api_id,
-        "deploymentId": stage.deployment_id,
-        "domainName": host,
-        "domainPrefix": host.split(".", 1)[0] if host else "",
-        "extendedRequestId": ids.extended_request_id,
-        "httpMethod": inv.request.method,
-        "identity.sourceIp": client[0] if client else "127.0.0.1",
-        "identity.userAgent": inv.header("user-agent"),
-        "path": f"/{stage.name}{inv.path}",
-        "protocol": f"HTTP/{inv.request.http_version}",
-        "requestId": ids.request_id,
-        "requestTime": clf_time(ids.epoch_ms),
-        "requestTimeEpoch": ids.epoch_ms,
-        "stage": stage.name,
-    }
+    client = request.client
+    tree = stage.context_base.new()
+    tree["domainName"] = host
+    tree["domainPrefix"] = host.split(".", 1)[0] if host else ""
+    tree["extendedRequestId"] = ids.extended_request_id
+    tree["httpMethod"] = request.method
+    identity = tree["identity"]
+    identity["sourceIp"] = client[0] if client else "127.0.0.1"
+    identity["userAgent"] = inv.header("user-agent")
+    tree["path"] = f"/{stage.name}{inv.path}"
+    tree["protocol"] = _PROTOCOLS.get(request.http_version) or f"HTTP/{request.http_version}"
+    tree["requestId"] = ids.request_id
+    tree["requestTime"] = clf_time(ids.epoch_ms)
+    tree["requestTimeEpoch"] = ids.epoch_ms
+    return tree
+
+
+_PROTOCOLS = {"1.1": "HTTP/1.1", "1.0": "HTTP/1.0"}
