@@ -96,7 +96,7 @@ class _FrameReader(asyncio.Protocol):
             end = _HEAD.size + meta_len + body_len
             if len(buffer) < end:
                 return
-            meta = json.loads(bytes(buffer[_HEAD.size : _HEAD.size + meta_len]))
+            meta = json.loads(buffer[_HEAD.size : _HEAD.size + meta_len].decode())
             body = bytes(buffer[_HEAD.size + meta_len : end])
             del buffer[:end]
             self._channel.frame(meta, body)

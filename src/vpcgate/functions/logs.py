@@ -111,18 +111,16 @@ def report_line(
     init_ms: float | None = None,
     status: str | None = None,
 ) -> str:
-    fields = [
-        f"REPORT RequestId: {request_id}",
-        f"Duration: {duration_ms:.2f} ms",
-        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms",
-        f"Memory Size: {memory_mb} MB",
-        f"Max Memory Used: {max_used_mb} MB",
-    ]
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\tMemory Size: {memory_mb} MB\t"
+        f"Max Memory Used: {max_used_mb} MB\t"
+    )
     if init_ms is not None:
-        fields.append(f"Init Duration: {init_ms:.2f} ms")
+        line += f"Init Duration: {init_ms:.2f} ms\t"
     if status is not None:
-        fields.append(f"Status: {status}")
-    return "\t".join(fields) + "\t\n"
+        line += f"Status: {status}\t"
+    return line + "\n"
 
 
 def timestamp() -> str:

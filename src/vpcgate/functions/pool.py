@@ -117,22 +117,26 @@ class Pool:
         """Run ``request`` on a warm worker, starting one if none is idle; throttles beyond the limit."""
         self._reserve()
         try:
-            started = await self._acquire(request.request_id)
-            if started.worker is None:
-                return self._failed_start(request, started)
-            worker = started.worker
+            worker = self._idle_worker()
+            cold = ""
+            if worker is None:  # a cold start
+                started = await self._start_worker(request.request_id)
+                if started.worker is None:
+                    return self._failed_start(request, started)
+                worker, cold = started.worker, started.cold_output
             outcome = await worker.invoke(request, float(self.fn.spec.timeout_seconds))
             self._release(worker)
-            return self._result(request, worker, outcome, started.cold_output)
+            return self._result(request, worker, outcome, cold)
         finally:
             self._unreserve()
 
-    async def _acquire(self, request_id: str) -> _Started:
+    def _idle_worker(self) -> Worker | None:
+        """The most recently used idle worker, if any (no coroutine when one is warm)."""
         while self._idle:
             worker = self._idle.pop()
             if worker.state is WorkerState.IDLE:
-                return _Started(worker)
-        return await self._start_worker(request_id)
+                return worker
+        return None
 
     def _release(self, worker: Worker) -> None:
         if worker.state is not WorkerState.IDLE:

@@ -41,6 +41,7 @@ MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
 MAX_EVENT_PAYLOAD = 1024 * 1024
 LATEST = "$LATEST"
 RECENT_LOGS = 100  # invocations kept per function, with their logs
+RESOLVED_KEPT = 1024  # names as callers spell them (ARNs, aliases): the cache stays bounded
 
 LogSink = Callable[[str, InvokeResult], None]
 
@@ -94,6 +95,8 @@ class FunctionService:
         self._background: set[asyncio.Task[object]] = set()
         self._reaper: asyncio.Task[None] | None = None
         self._recent: dict[str, deque[InvokeResult]] = {}
+        # resolve() answers by the name and qualifier as given; cleared whenever a deployment changes
+        self._resolved: dict[tuple[str, str | None], tuple[str, str, str]] = {}
 
     # -- deployment
     def deploy(self, spec: FunctionSpec, *, env: dict[str, str] | None = None) -> None:
@@ -106,6 +109,7 @@ class FunctionService:
         old = self._functions.get(spec.name)
         if old is not None and _unchanged(old.pool.fn, spec, env or {}):
             return
+        self._resolved.clear()
         runtime = resolve_runtime(spec.runtime)
         code_dir = prepare_code(spec, runtime, self.config.work_dir)
         version = FunctionVersion(spec, runtime, code_dir, self.config.region, LATEST, dict(env or {}))
@@ -126,15 +130,18 @@ class FunctionService:
     async def remove(self, name: str) -> None:
         """Remove a function: stop its workers (in-flight invocations end as Runtime.ExitError)."""
         fn = self._functions.pop(name, None)
+        self._resolved.clear()
         if fn is not None:
             await fn.pool.close()
 
     def add_version(self, spec: VersionSpec) -> None:
         """Register a published version (it runs the function's current code)."""
+        self._resolved.clear()
         self._function(_split_name(spec.function_name, None)[0]).versions[spec.version] = spec.version
 
     def add_alias(self, spec: AliasSpec) -> None:
         """Register an alias pointing at a version."""
+        self._resolved.clear()
         self._function(_split_name(spec.function_name, None)[0]).aliases[spec.name] = spec.function_version
 
     def names(self) -> list[str]:
@@ -156,6 +163,15 @@ class FunctionService:
 
     def resolve(self, function_name: str, qualifier: str | None = None) -> tuple[str, str, str]:
         """(name, executed version, invoked ARN) for a name, ``name:qualifier``, or (partial) ARN."""
+        key = (function_name, qualifier)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolve(function_name, qualifier)
+            if len(self._resolved) < RESOLVED_KEPT:
+                self._resolved[key] = found
+        return found
+
+    def _resolve(self, function_name: str, qualifier: str | None) -> tuple[str, str, str]:
         name, qualifier = _split_name(function_name, qualifier)
         fn = self._functions.get(name)
         version = _qualified_version(fn, qualifier) if fn is not None else None

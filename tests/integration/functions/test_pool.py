@@ -248,3 +248,18 @@ async def test_what_a_dying_worker_printed_is_in_the_log(service: FunctionServic
         "errorType": "Runtime.ExitError",
         "errorMessage": f"RequestId: {result.request_id} Error: Runtime exited with error: exit status 4",
     }
+
+
+async def test_resolved_names_follow_later_deployments(service: FunctionService) -> None:
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:later"
+    service.deploy(make_spec("later", "python3.11", SLEEPY))
+    assert service.resolve("later") == ("later", "$LATEST", arn)
+    with pytest.raises(ResourceNotFoundException):
+        service.resolve("later", "live")
+    service.add_version(VersionSpec("V1", "later", "1", f"{arn}:1"))
+    service.add_alias(AliasSpec("Live", "later", "live", "1", f"{arn}:live"))
+    assert service.resolve("later", "live") == ("later", "1", f"{arn}:live")
+    assert service.resolve(f"{arn}:1") == ("later", "1", f"{arn}:1")
+    await service.remove("later")
+    with pytest.raises(ResourceNotFoundException):
+        service.resolve("later")
