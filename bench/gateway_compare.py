@@ -29,18 +29,24 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench._load import free_port, measure, stop_process, wait_port
+from bench._load import free_port, latency_ms, stop_process, throughput, wait_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = Path(os.environ.get("VPCGATE_SEED", ROOT.parent / "shared" / "seed"))
 NODE_CACHE = Path(os.environ.get("VPCGATE_NODE_CACHE", ROOT / ".cache" / "node"))
 SLS_DIR = Path(__file__).resolve().parent / ".serverless-offline"
+FLOOR_JS = Path(__file__).resolve().parent / "seed_floor.js"
 SLS_PACKAGES = ("serverless@3", "serverless-offline@13")
 RUN_UP = "import sys; from vpcgate.cli_up import up; up(sys.argv[1:], prog_name='vpcgate up')"
 
@@ -102,17 +108,58 @@ http.globalAgent = new http.Agent({ keepAlive: false });
 module.exports = require('./index.js');
 """
 
-Measured = tuple[float, int, float]  # requests/s at c=32, non-200 answers, p50 ms at c=1
+ROUNDS = 3  # measured windows per row, interleaved across rows; the table quotes medians
+WINDOW = 2.0  # seconds of one requests/s window at c=32
+WARM_UP = 2.5  # seconds at c=32 before the first window: every Lambda-style worker is warm
+LATENCY_COUNT = 400  # sequential requests of one p50 window at c=1
 
 
-def _measure(port: int, path: str) -> Measured:
-    return asyncio.run(measure(port, path))
+@dataclass
+class Target:
+    """Something measured: a window of requests/s at 32 in flight, and a p50 at 1 in flight."""
+
+    window: Callable[[float], tuple[float, int]]  # seconds → (requests/s, non-200 answers)
+    p50_ms: Callable[[int], float]  # sequential requests → median milliseconds
+
+
+@dataclass
+class Result:
+    rates: list[float] = field(default_factory=list)
+    failures: int = 0
+    p50s: list[float] = field(default_factory=list)
+
+
+def _http(port: int, path: str) -> Target:
+    return Target(
+        window=lambda seconds: asyncio.run(throughput(port, path, 32, seconds)),
+        p50_ms=lambda count: asyncio.run(latency_ms(port, path, count)),
+    )
+
+
+def _started(stack: ExitStack, argv: list[str], sig: int, **popen: Any) -> subprocess.Popen[Any]:
+    process: subprocess.Popen[Any] = subprocess.Popen(argv, **popen)
+    stack.callback(stop_process, process, sig)
+    return process
+
+
+# -- (a) Express -----------------------------------------------------------------------------------
+
+
+def _express(stack: ExitStack) -> int:
+    port = free_port()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PORT": str(port), "HOST": "127.0.0.1"}
+    argv = ["node", "index.js"]
+    process = _started(
+        stack, argv, signal.SIGTERM, cwd=NODE_CACHE / "express-app", env=env, stdout=subprocess.DEVNULL
+    )
+    wait_port(port, process)
+    return port
 
 
 # -- (b) nginx -----------------------------------------------------------------------------------
 
 
-def _nginx(upstream: int, scratch: Path) -> Measured | str:
+def _nginx(stack: ExitStack, upstream: int, scratch: Path) -> Target | str:
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if binary is None:
         return "skipped: nginx is not installed (apt-get install -y nginx)"
@@ -121,18 +168,15 @@ def _nginx(upstream: int, scratch: Path) -> Measured | str:
     conf.write_text(NGINX_CONF.format(upstream=upstream, port=port))
     argv = [binary, "-p", str(scratch), "-c", str(conf), "-e", str(scratch / "nginx-error.log")]
     argv += ["-g", f"daemon off; pid {scratch / 'nginx.pid'};"]
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_port(port, process)
-        return _measure(port, "/")
-    finally:
-        stop_process(process, signal.SIGQUIT)
+    process = _started(stack, argv, signal.SIGQUIT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port, process)
+    return _http(port, "/")
 
 
 # -- (c), (d) vpcgate ------------------------------------------------------------------------------
 
 
-def _vpcgate(express_port: int, scratch: Path) -> dict[str, Measured]:
+def _vpcgate(stack: ExitStack, express_port: int, scratch: Path) -> dict[str, Target]:
     port = free_port()
     mock = scratch / "mock.yaml"
     mock.write_text(MOCK_TEMPLATE)
@@ -148,22 +192,21 @@ def _vpcgate(express_port: int, scratch: Path) -> dict[str, Measured]:
         "SubnetId=subnet-12345678",
     ):
         argv += ["--parameter-overrides", override]
-    gateway = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert gateway.stdout is not None
-        banner = ""
-        for line in gateway.stdout:
-            banner += line
-            if "serving on" in line:
-                break
-        ids = dict(re.findall(r"api (\S+) \((\w+)\) stage prod:", banner))
-        return {
-            "mock": _measure(port, f"/restapis/{ids['bench-mock']}/prod/_user_request_/"),
-            "http_proxy": _measure(port, f"/restapis/{ids['bench-mock']}/prod/_user_request_/proxy"),
-            "seed": _measure(port, f"/restapis/{ids['vpc-proxy']}/prod/_user_request_/"),
-        }
-    finally:
-        stop_process(gateway, signal.SIGINT)
+    gateway = _started(
+        stack, argv, signal.SIGINT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    assert gateway.stdout is not None
+    banner = ""
+    for line in gateway.stdout:
+        banner += line
+        if "serving on" in line:
+            break
+    ids = dict(re.findall(r"api (\S+) \((\w+)\) stage prod:", banner))
+    return {
+        "mock": _http(port, f"/restapis/{ids['bench-mock']}/prod/_user_request_/"),
+        "http_proxy": _http(port, f"/restapis/{ids['bench-mock']}/prod/_user_request_/proxy"),
+        "seed": _http(port, f"/restapis/{ids['vpc-proxy']}/prod/_user_request_/"),
+    }
 
 
 # -- (e) serverless-offline ------------------------------------------------------------------------
@@ -233,7 +276,7 @@ def _seed_shape(backend_port: int) -> dict[str, Any]:
     }
 
 
-def _serverless_offline(express_port: int, scratch: Path) -> Measured | str:
+def _serverless_offline(stack: ExitStack, express_port: int, scratch: Path) -> Target | str:
     why = _install_serverless_offline()
     if why is not None:
         return why
@@ -254,8 +297,10 @@ def _serverless_offline(express_port: int, scratch: Path) -> Measured | str:
     }
     cli = str(SLS_DIR / "node_modules" / "serverless" / "bin" / "serverless.js")
     argv = ["node", cli, "offline", "start", "--httpPort", str(port), "--lambdaPort", str(lambda_port)]
-    process = subprocess.Popen(
+    process = _started(
+        stack,
         argv,
+        signal.SIGINT,
         cwd=service,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -263,60 +308,164 @@ def _serverless_offline(express_port: int, scratch: Path) -> Measured | str:
         start_new_session=True,
     )
     try:
-        try:
-            wait_port(port, process, seconds=60)
-        except RuntimeError:
-            return f"skipped: serverless offline did not start (exit code {process.poll()})"
-        return _measure(port, "/prod/")
-    finally:
-        stop_process(process, signal.SIGINT)
+        wait_port(port, process, seconds=60)
+    except RuntimeError:
+        return f"skipped: serverless offline did not start (exit code {process.poll()})"
+    return _http(port, "/prod/")
 
 
-# -- the table -------------------------------------------------------------------------------------
+# -- (f) the floor: the seed's function alone ------------------------------------------------------
 
 
-def _rows(name: str, result: Measured | str) -> list[tuple[str, str]]:
+def _floor(stack: ExitStack, express_port: int) -> Target:
+    """32 warm Node processes running the seed's handler straight at Express (bench/seed_floor.js)."""
+    handler = str(SEED / "lambda-proxy" / "index.js")
+    argv = ["node", str(FLOOR_JS), handler, str(express_port), "32"]
+    process = _started(stack, argv, signal.SIGTERM, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdin is not None and process.stdout is not None
+    stdin, stdout = process.stdin, process.stdout
+
+    def ask(command: str) -> dict[str, float]:
+        stdin.write(command + "\n")
+        stdin.flush()
+        answer: dict[str, float] = json.loads(stdout.readline())
+        return answer
+
+    ask("")  # the children's ready line
+    return Target(
+        window=lambda seconds: (ask(f"rate {seconds}")["rate"], 0),
+        p50_ms=lambda count: ask(f"latency {count}")["p50_ms"],
+    )
+
+
+def _wake_up_us() -> float:
+    """Median round trip of one byte between two processes over two pipes, in µs: two wake-ups."""
+    to_child, from_child = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child echoes until it reads nothing
+        os.close(to_child[1])
+        os.close(from_child[0])
+        while data := os.read(to_child[0], 1):
+            os.write(from_child[1], data)
+        os._exit(0)
+    os.close(to_child[0])
+    os.close(from_child[1])
+    samples = []
+    for _ in range(5000):
+        start = time.perf_counter()
+        os.write(to_child[1], b"x")
+        os.read(from_child[0], 1)
+        samples.append(time.perf_counter() - start)
+    os.close(to_child[1])
+    os.waitpid(pid, 0)
+    os.close(from_child[0])
+    return statistics.median(samples) * 1e6
+
+
+# -- the rounds and the table ----------------------------------------------------------------------
+
+
+def _measure_all(targets: dict[str, Target]) -> dict[str, Result]:
+    """Warm every target, then ROUNDS windows each, interleaved and in a rotating order, so that the
+    machine's drift (and the TIME_WAIT sockets the fresh-connection rows leave behind) spreads over
+    all rows instead of landing on whichever runs last."""
+    results = {name: Result() for name in targets}
+    for target in targets.values():
+        target.window(WARM_UP)
+    names = list(targets)
+    for round_ in range(ROUNDS):
+        order = names[round_:] + names[:round_]
+        for name in order:
+            rate, failures = targets[name].window(WINDOW)
+            results[name].rates.append(rate)
+            results[name].failures += failures
+        for name in order:
+            results[name].p50s.append(targets[name].p50_ms(LATENCY_COUNT))
+    return results
+
+
+def _spread(values: list[float], fmt: str) -> str:
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{mid:{fmt}} ({low:{fmt}}–{high:{fmt}})"
+
+
+def _rows(name: str, result: Result | str) -> list[tuple[str, str]]:
     if isinstance(result, str):
         return [(f"{name} req/s (c=32)", result), (f"{name} p50 ms (c=1)", result)]
-    rate, failures, p50 = result
-    note = f" ({failures} non-200)" if failures else ""
-    return [(f"{name} req/s (c=32)", f"{rate:,.0f}{note}"), (f"{name} p50 ms (c=1)", f"{p50:.3f}")]
-
-
-def _ratio(name: str, top: Measured | str, bottom: Measured | str) -> list[tuple[str, str]]:
-    if isinstance(top, str) or isinstance(bottom, str):
-        return [(name, "n/a (a row was skipped)")]
+    note = f" ({result.failures} non-200)" if result.failures else ""
     return [
-        (f"{name} req/s", f"{top[0] / bottom[0]:.2f}x"),
-        (f"{name} p50", f"{top[2] / bottom[2]:.2f}x"),
+        (f"{name} req/s (c=32)", _spread(result.rates, ",.0f") + note),
+        (f"{name} p50 ms (c=1)", _spread(result.p50s, ".3f")),
     ]
 
 
-def run() -> list[tuple[str, str]]:
-    express_port = free_port()
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PORT": str(express_port), "HOST": "127.0.0.1"}
-    express = subprocess.Popen(
-        ["node", "index.js"], cwd=NODE_CACHE / "express-app", env=env, stdout=subprocess.DEVNULL
+def _ratio(name: str, top: Result | str, bottom: Result | str) -> list[tuple[str, str]]:
+    if isinstance(top, str) or isinstance(bottom, str):
+        return [(name, "n/a (a row was skipped)")]
+    rate = statistics.median(top.rates) / statistics.median(bottom.rates)
+    p50 = statistics.median(top.p50s) / statistics.median(bottom.p50s)
+    return [(f"{name} req/s", f"{rate:.2f}x"), (f"{name} p50", f"{p50:.2f}x")]
+
+
+def _targets_for_d(seed: Result, offline: Result | str, floor: Result) -> list[tuple[str, str]]:
+    """What issue 6 asks of (d) next to what the seed's function alone achieves."""
+    rows = [
+        ("(f) floor p50 ms (c=1) against the target for (d)", f"{statistics.median(floor.p50s):.3f} vs 0.500")
+    ]
+    if not isinstance(offline, str):
+        wanted = 3 * statistics.median(offline.rates)
+        rows.append(("3 × (e) req/s: the target for (d)", f"{wanted:,.0f}"))
+        rows.append(
+            (
+                "(f)/(e) req/s: the floor's own ratio",
+                f"{statistics.median(floor.rates) / statistics.median(offline.rates):.2f}x",
+            )
+        )
+    rows.append(
+        (
+            "(d)/(f) req/s: vpcgate's share of the floor",
+            f"{statistics.median(seed.rates) / statistics.median(floor.rates):.2f}x",
+        )
     )
-    with tempfile.TemporaryDirectory(prefix="vpcgate-compare-") as name:
+    added = statistics.median(seed.p50s) - statistics.median(floor.p50s)
+    rows.append(("(d) − (f) p50 ms: what vpcgate adds at c=1", f"{added:.3f}"))
+    return rows
+
+
+def run() -> list[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="vpcgate-compare-") as name, ExitStack() as stack:
         scratch = Path(name)
-        try:
-            wait_port(express_port, express)
-            direct = _measure(express_port, "/")
-            nginx = _nginx(express_port, scratch)
-            ours = _vpcgate(express_port, scratch)
-            offline = _serverless_offline(express_port, scratch)
-        finally:
-            stop_process(express, signal.SIGTERM)
+        express_port = _express(stack)
+        targets: dict[str, Target] = {"direct": _http(express_port, "/")}
+        skipped: dict[str, str] = {}
+        for key, made in (
+            ("nginx", _nginx(stack, express_port, scratch)),
+            ("offline", _serverless_offline(stack, express_port, scratch)),
+        ):
+            if isinstance(made, str):
+                skipped[key] = made
+            else:
+                targets[key] = made
+        targets.update(_vpcgate(stack, express_port, scratch))
+        targets["floor"] = _floor(stack, express_port)
+        measured: dict[str, Result | str] = {**_measure_all(targets), **skipped}
+    floor, seed = measured["floor"], measured["seed"]
+    assert not isinstance(floor, str) and not isinstance(seed, str)
     return [
-        *_rows("(a) Express directly", direct),
-        *_rows("(b) nginx → Express", nginx),
-        *_rows("(c) vpcgate HTTP_PROXY → Express", ours["http_proxy"]),
-        *_rows("(d) vpcgate seed (Lambda → Express)", ours["seed"]),
-        *_rows("(e) serverless-offline seed shape", offline),
-        *_rows("vpcgate MOCK (chain + VTL)", ours["mock"]),
-        *_ratio("(c)/(b)", ours["http_proxy"], nginx),
-        *_ratio("(d)/(e)", ours["seed"], offline),
+        *_rows("(a) Express directly", measured["direct"]),
+        *_rows("(b) nginx → Express", measured["nginx"]),
+        *_rows("(c) vpcgate HTTP_PROXY → Express", measured["http_proxy"]),
+        *_rows("(d) vpcgate seed (Lambda → Express)", seed),
+        *_rows("(e) serverless-offline seed shape", measured["offline"]),
+        *_rows("(f) floor: the seed's function alone, 32 Node processes", floor),
+        *_rows("vpcgate MOCK (chain + VTL)", measured["mock"]),
+        *_ratio("(c)/(b)", measured["http_proxy"], measured["nginx"]),
+        *_ratio("(d)/(e)", seed, measured["offline"]),
+        *_targets_for_d(seed, measured["offline"], floor),
+        (
+            "pipe round trip between two processes, p50 µs (two wake-ups; cross-CPU on an idle machine)",
+            f"{_wake_up_us():.1f}",
+        ),
     ]
 
 
