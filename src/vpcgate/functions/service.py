@@ -217,7 +217,10 @@ class FunctionService:
         return result
 
     def _record(self, name: str, result: InvokeResult) -> None:
-        self._recent.setdefault(name, deque(maxlen=RECENT_LOGS)).append(result)
+        recent = self._recent.get(name)
+        if recent is None:
+            recent = self._recent[name] = deque(maxlen=RECENT_LOGS)
+        recent.append(result)
         if self._log_sink is not None:
             self._log_sink(name, result)
 

@@ -51,6 +51,10 @@ class WorkerState(Enum):
     BUSY = "busy"
     DEAD = "dead"
 
+    # Members are singletons compared by identity: hash them by identity too (C), not by name
+    # (Enum's __hash__ is Python, and every transition looks a state up twice).
+    __hash__ = object.__hash__
+
 
 _ALLOWED: Mapping[WorkerState, frozenset[WorkerState]] = {
     WorkerState.STARTING: frozenset({WorkerState.IDLE, WorkerState.DEAD}),

@@ -70,14 +70,52 @@ class _Invoke:
         self._timeout = timeout_ms / 1000
 
     async def call(self, inv: Invocation, payload: bytes) -> InvokeResult:
+        deadline = _Deadline(self._timeout)
         try:
-            async with asyncio.timeout(self._timeout):
-                return await self._functions.invoke(self._function, payload, qualifier=self._qualifier)
+            try:
+                result = await self._functions.invoke(self._function, payload, qualifier=self._qualifier)
+            except BaseException as error:
+                deadline.settle(error)
+                raise
+            deadline.settle(None)
+            return result
         except TimeoutError:
             raise IntegrationTimeoutError() from None
         except LambdaServiceError as error:
             log.warning("%s: Lambda refused the invocation: %s", inv.ids.request_id, error)
             raise Default5xxError() from None
+
+
+class _Deadline:
+    """``asyncio.timeout`` for one call, on one timer and without its state machine (it runs on every
+    Lambda invocation; this is half its cost). The same rules: when the timer fires the task is
+    cancelled; when the call then ends with that cancellation (and no other cancellation came since
+    the call began), TimeoutError is raised instead; either way the cancellation is taken back
+    (``uncancel``).
+    """
+
+    __slots__ = ("_cancelling", "_handle", "_task", "expired")
+
+    def __init__(self, seconds: float) -> None:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("a deadline needs a task")
+        self._task = task
+        self._cancelling = task.cancelling()
+        self.expired = False
+        self._handle = asyncio.get_running_loop().call_later(seconds, self._expire)
+
+    def _expire(self) -> None:
+        self.expired = True
+        self._task.cancel()
+
+    def settle(self, error: BaseException | None) -> None:
+        """The call ended (``error``: how, or None): stop the timer; raise TimeoutError if it fired."""
+        self._handle.cancel()
+        if not self.expired:
+            return
+        if self._task.uncancel() <= self._cancelling and isinstance(error, asyncio.CancelledError):
+            raise TimeoutError from error
 
 
 class LambdaCustom(_Invoke):
