@@ -11,7 +11,8 @@ output list and the :class:`~vpcgate.vtl.runtime.RenderState`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from vpcgate.vtl import runtime, values
@@ -102,14 +103,50 @@ class _Writer:
         return f"{prefix}{self.counter}"
 
 
+_LOOP_NAMES = ("foreach", "velocityCount", "velocityHasNext", "bodyContent")
+
+
+def _nodes(node: object) -> Iterator[object]:
+    """Every syntax-tree node under ``node`` (expressions and string bodies included)."""
+    yield node
+    if is_dataclass(node):
+        for part in fields(node):
+            yield from _nodes(getattr(node, part.name))
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _nodes(item)
+
+
+def _assigned(tree: TemplateAst) -> set[str]:
+    """The variables the template (re)binds: ``#set($x = ...)``, loop variables, ``#define``d
+    blocks, macro parameters, and the names the engine binds itself."""
+    names = set(_LOOP_NAMES)
+    for root in (tree.body, *tree.macros.values()):
+        for node in _nodes(root):
+            if isinstance(node, SetDirective) and not node.target.steps:
+                names.add(node.target.name)
+            elif isinstance(node, ForeachDirective):
+                names.add(node.var)
+            elif isinstance(node, DefineDirective):
+                names.add(node.name)
+            elif isinstance(node, Macro):
+                names.update(node.params)
+    return names
+
+
 class _Compiler:
-    def __init__(self, writer: _Writer, macros: dict[str, Macro], source: str) -> None:
+    def __init__(self, writer: _Writer, tree: TemplateAst, source: str) -> None:
         self.w = writer
-        self.macros = macros
+        self.macros = tree.macros
         # Loop variables nobody can read are not maintained (a plain text search: conservative).
         self.count_names = tuple(k for k in ("velocityCount", "velocityHasNext") if k in source)
         self.scoped = "foreach" in source
         self.roots: set[str] = set()  # every variable the template reads ($name of each reference)
+        # A variable the template never binds keeps its value for the whole render: each function
+        # reads it once into a local (``_h<n>``, and ``_h<n>d``: is it a dict) instead of once per
+        # reference.
+        self.assigned = _assigned(tree)
+        self.hoisted: dict[str, str] = {}  # variable → its local, in the function being written
 
     # ---- expressions ---------------------------------------------------------------------------
 
@@ -135,11 +172,14 @@ class _Compiler:
 
     def ref(self, node: Ref, upto: int) -> str:
         self.roots.add(node.name)
-        code = f"v.get({node.name!r})"
+        code = self.variable(node.name)
         for step in node.steps[:upto]:
             if isinstance(step, Prop):
-                tmp = self.w.fresh("_t")
                 name = repr(step.name)
+                if code in self.hoisted.values():  # a local: its dict test is made once too
+                    code = f"({code}.get({name}) if {code}d else _g({code}, {name}))"
+                    continue
+                tmp = self.w.fresh("_t")
                 code = f"({tmp}.get({name}) if type({tmp} := {code}) is dict else _g({tmp}, {name}))"
             elif isinstance(step, Call):
                 code = self.call(code, step)
@@ -148,6 +188,31 @@ class _Compiler:
                 code = f"_ix({code}, {self.expr(step.key)})"
         return code
 
+    def variable(self, name: str) -> str:
+        if name in self.assigned:
+            return f"v.get({name!r})"
+        local = self.hoisted.get(name)
+        if local is None:
+            local = self.hoisted[name] = self.w.fresh("_h")
+        return local
+
+    def begin(self, header: str) -> tuple[list[str], dict[str, str]]:
+        """Start writing a new function; returns what to restore with :meth:`end`."""
+        saved = (self.w.lines, self.hoisted)
+        self.w.lines = [header, "    w = out.append"]
+        self.hoisted = {}
+        return saved
+
+    def end(self, saved: tuple[list[str], dict[str, str]]) -> list[str]:
+        """Finish the function being written (its variables read up front); return its lines."""
+        lines = self.w.lines
+        lines[2:2] = [
+            f"    {local} = v.get({name!r}); {local}d = type({local}) is dict"
+            for name, local in self.hoisted.items()
+        ]
+        self.w.lines, self.hoisted = saved
+        return lines
+
     def call(self, target: str, step: Call) -> str:
         """A method call; Map's ``get``/``keySet``/``containsKey``/``size`` are inlined for dicts."""
         args = [self.expr(arg) for arg in step.args]
@@ -155,6 +220,8 @@ class _Compiler:
         fast = _DICT_FAST.get((step.name, len(args)))
         if fast is None:
             return f"_c({target}, {step.name!r}, {packed})"
+        if target in self.hoisted.values():
+            return f"({fast(target, args)} if {target}d else _c({target}, {step.name!r}, {packed}))"
         tmp = self.w.fresh("_t")
         inline = fast(tmp, args)
         return f"({inline} if type({tmp} := {target}) is dict else _c({tmp}, {step.name!r}, {packed}))"
@@ -196,11 +263,9 @@ class _Compiler:
     def function(self, body: Block, *, in_loop: bool) -> str:
         """Compile ``body`` as a separate function ``(v, out, st)``; return its name."""
         name = self.w.fresh("_f")
-        saved = self.w.lines
-        self.w.lines = [f"def {name}(v, out, st):", "    w = out.append"]
+        saved = self.begin(f"def {name}(v, out, st):")
         self.block(body, 1, in_loop=in_loop)
-        self.w.functions.append(self.w.lines)
-        self.w.lines = saved
+        self.w.functions.append(self.end(saved))
         return name
 
     def emit(self, indent: int, line: str) -> None:
@@ -329,9 +394,7 @@ def _interp(function: RenderFunction, variables: dict[str, Any], state: runtime.
 
 
 def _macro_source(compiler: _Compiler, macro: Macro) -> None:
-    w = compiler.w
-    saved_lines = w.lines
-    w.lines = [f"def _macro_{macro.name}(v, out, st, args, body):", "    w = out.append"]
+    saved = compiler.begin(f"def _macro_{macro.name}(v, out, st, args, body):")
     compiler.emit(1, f"_enter(st, {macro.name!r})")
     names = (*macro.params, "bodyContent")
     compiler.emit(1, f"saved = ({''.join(f'v.get({k!r}, _M), ' for k in names)})")
@@ -347,21 +410,20 @@ def _macro_source(compiler: _Compiler, macro: Macro) -> None:
     for i, key in enumerate(names):
         compiler.emit(2, f"if saved[{i}] is _M: v.pop({key!r}, None)")
         compiler.emit(2, f"else: v[{key!r}] = saved[{i}]")
-    w.functions.append(w.lines)
-    w.lines = saved_lines
+    compiler.w.functions.append(compiler.end(saved))
 
 
 def generate(tree: TemplateAst, source: str) -> tuple[str, frozenset[str]]:
     """The Python source for a template (``_render(v, out, st)`` plus its helpers), and the names of
     the variables it reads."""
     writer = _Writer()
-    compiler = _Compiler(writer, tree.macros, source)
+    compiler = _Compiler(writer, tree, source)
     for macro in tree.macros.values():
         _macro_source(compiler, macro)
-    writer.lines = ["def _render(v, out, st):", "    w = out.append"]
+    saved = compiler.begin("def _render(v, out, st):")
     compiler.block(tree.body, 1, in_loop=False)
     chunks = ["\n".join(f) for f in writer.functions]
-    chunks.append("\n".join(writer.lines))
+    chunks.append("\n".join(compiler.end(saved)))
     return "\n\n".join(chunks) + "\n", frozenset(compiler.roots)
 
 

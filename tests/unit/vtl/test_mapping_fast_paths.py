@@ -110,3 +110,20 @@ def test_other_paths_are_not_walked_by_name(path: str) -> None:
 def test_json_text_of_strings_is_json_dumps_without_ascii_escapes(text: str) -> None:
     assert json_text(text) == json.dumps(text, ensure_ascii=False)
     assert json_text({text: text}) == json.dumps({text: text}, ensure_ascii=False, separators=(",", ":"))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("$a #set($a = 2) $a", "A 2"),
+        ('#set($x = "#set($a = 3)")$a', "3"),
+        ("#macro(m $a)[$a $b]#end$a #m(5) $a", "A [5 B] A"),
+        ("#define($d)$a#set($a = 9)#end$d $a $d", "A 9 9"),
+        ("#foreach($a in [1,2])$a#end$a", "12A"),
+        ("$ext.put('k', 1)$ext #set($ext.k = 2)$ext.k", "{q=1, k=1}2"),
+        ("#macro(inner)$a$b#end#macro(outer)#inner()#end#outer()", "AB"),
+    ],
+)
+def test_variables_read_once_per_render_still_see_every_rebinding(source: str, expected: str) -> None:
+    variables: dict[str, object] = {"a": "A", "b": "B", "ext": {"q": 1}}
+    assert parse_template(source).render(variables) == expected
