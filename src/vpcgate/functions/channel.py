@@ -90,6 +90,12 @@ class _FrameReader(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
+        if not buffer and len(data) >= _HEAD.size:  # the usual case: exactly one whole frame
+            meta_len, body_len = _HEAD.unpack_from(data)
+            if len(data) == _HEAD.size + meta_len + body_len:
+                meta = json.loads(data[_HEAD.size : _HEAD.size + meta_len].decode())
+                self._channel.frame(meta, data[_HEAD.size + meta_len :])
+                return
         buffer += data
         while len(buffer) >= _HEAD.size:
             meta_len, body_len = _HEAD.unpack_from(buffer)

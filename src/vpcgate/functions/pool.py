@@ -209,21 +209,15 @@ class Pool:
         init_ms = None
         if cold or worker.init_ms is not None:
             init_ms, worker.init_ms = worker.init_ms, None
-        log = (
-            cold
-            + start_line(rid, self.fn.version)
-            + outcome.output
-            + extra_log
-            + end_line(rid)
-            + report_line(
-                rid,
-                duration_ms=outcome.duration_ms,
-                memory_mb=self.fn.spec.memory_mb,
-                max_used_mb=outcome.max_memory_mb,
-                init_ms=init_ms,
-                status=status,
-            )
+        report = report_line(
+            rid,
+            duration_ms=outcome.duration_ms,
+            memory_mb=self.fn.spec.memory_mb,
+            max_used_mb=outcome.max_memory_mb,
+            init_ms=init_ms,
+            status=status,
         )
+        log = f"{cold}{start_line(rid, self.fn.version)}{outcome.output}{extra_log}{end_line(rid)}{report}"
         return InvokeResult(200, payload, rid, self.fn.version, function_error, log)
 
     # -- housekeeping

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import struct
 from pathlib import Path
 
 import pytest
 
 from vpcgate.errors import ConfigError
-from vpcgate.functions.channel import PipeChannel
+from vpcgate.functions.channel import PipeChannel, _FrameReader
 from vpcgate.functions.invocation import InvokeResult
 from vpcgate.functions.launch import HostLauncher
 from vpcgate.functions.logs import report_line
@@ -108,3 +109,33 @@ async def test_worker_state_machine_is_default_deny(tmp_path: Path) -> None:
             worker._transition(target)
     await channel.close()
     await asyncio.sleep(0)
+
+
+class _Recorder(PipeChannel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[tuple[dict[str, object], bytes]] = []
+
+    def frame(self, meta: dict[str, object], body: bytes) -> None:
+        self.frames.append((meta, body))
+
+
+def _frame(meta: bytes, body: bytes) -> bytes:
+    return struct.pack(">II", len(meta), len(body)) + meta + body
+
+
+async def test_frames_are_read_whole_split_or_several_at_once() -> None:
+    one, two = _frame(b'{"k":"ok","rss":1}', b'{"a":1}'), _frame(b'{"k":"err"}', b"")
+    expected = [({"k": "ok", "rss": 1}, b'{"a":1}'), ({"k": "err"}, b"")]
+    for chunks in (
+        [one, two],
+        [one + two],
+        [bytes([b]) for b in one + two],
+        [one[:5], one[5:] + two[:9], two[9:]],
+    ):
+        channel = _Recorder()
+        reader = _FrameReader(channel)
+        for chunk in chunks:
+            reader.data_received(chunk)
+        assert channel.frames == expected
+        await channel.close()
