@@ -2,8 +2,9 @@
 
 Compiling once to Python code, rather than walking the tree, is what makes rendering cheap: a
 ``$a.b.c`` becomes two inline ``dict.get`` calls guarded by a type check, text becomes a constant,
-``#foreach`` becomes a Python ``for``. The generated code only calls the helpers in
-:mod:`vpcgate.vtl.runtime` and :mod:`vpcgate.vtl.values`; it never parses.
+``#foreach`` becomes a Python ``for``; a variable the template never rebinds (``$context``,
+``$input`` in a mapping template) is read once per generated function. The generated code only
+calls the helpers in :mod:`vpcgate.vtl.runtime` and :mod:`vpcgate.vtl.values`; it never parses.
 
 Generated functions take ``(v, out, st)``: the variables (Velocity's context, one flat dict), the
 output list and the :class:`~vpcgate.vtl.runtime.RenderState`.
