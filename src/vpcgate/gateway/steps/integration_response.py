@@ -48,7 +48,7 @@ from vpcgate.gateway.integrations.http_endpoint import HOP_BY_HOP
 from vpcgate.gateway.mapping import render_response
 from vpcgate.gateway.mapping.jsonpath import MISSING
 from vpcgate.gateway.parameters import Target
-from vpcgate.gateway.selection import select_for_lambda, select_for_status
+from vpcgate.gateway.selection import default_response, select_for_lambda, select_for_status
 from vpcgate.gateway.steps.content_handling import convert, first_media_type, is_binary_type, wants_binary
 from vpcgate.gateway.steps.integration_request import mapping_input
 from vpcgate.spec.model import IntegrationResponse
@@ -132,8 +132,12 @@ class IntegrationResponseStep:
         self._specs = tuple(r.spec for r in responses)
         self._compiled = {id(r.spec): r for r in responses}
         self._lambda = by_error_message
+        default = default_response(self._specs)  # what every successful Lambda invocation selects
+        self._default = self._compiled[id(default)] if default is not None else None
 
     def _select(self, result: IntegrationResult) -> CompiledResponse:
+        if self._lambda and not result.failed and self._default is not None:
+            return self._default
         if self._lambda:
             chosen = select_for_lambda(self._specs, result.error_message, failed=result.failed)
         else:
