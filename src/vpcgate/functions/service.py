@@ -210,11 +210,31 @@ class FunctionService:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
             return InvokeResult(202, b"", request_id, version)
+        run = asyncio.ensure_future(self._run_sync(name, version, pool, request))
+        try:
+            return await asyncio.shield(run)
+        except asyncio.CancelledError:
+            self._keep(run)
+            raise
+
+    async def _run_sync(
+        self, name: str, version: str, pool: Pool, request: InvocationRequest
+    ) -> InvokeResult:
+        """One RequestResponse invocation to its end, shielded from its caller: a caller that stops
+        waiting (API Gateway's integration timeout answers 504, a client hangs up) does not stop the
+        function, which on AWS runs on, holding its execution environment and its concurrency, and
+        logs as usual (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html,
+        https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html)."""
         result = await pool.invoke(request)
         if version != LATEST:
             result = _with_version(result, version)
         self._record(name, result)
         return result
+
+    def _keep(self, task: asyncio.Task[InvokeResult]) -> None:
+        """Let an invocation nobody waits for any more run on; its outcome has no reader."""
+        self._background.add(task)
+        task.add_done_callback(_forget_background(self._background))
 
     def _record(self, name: str, result: InvokeResult) -> None:
         recent = self._recent.get(name)
@@ -288,6 +308,15 @@ class FunctionService:
         pools = [fn.pool for fn in self._functions.values()] + list(self._old_pools)
         await asyncio.gather(*(pool.close() for pool in pools), return_exceptions=True)
         await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _forget_background(tasks: set[asyncio.Task[object]]) -> Callable[[asyncio.Task[object]], None]:
+    def forget(task: asyncio.Task[object]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("an invocation whose caller had stopped waiting failed: %s", task.exception())
+
+    return forget
 
 
 def _split_name(function_name: str, qualifier: str | None) -> tuple[str, str | None]:

@@ -263,3 +263,24 @@ async def test_resolved_names_follow_later_deployments(service: FunctionService)
     await service.remove("later")
     with pytest.raises(ResourceNotFoundException):
         service.resolve("later")
+
+
+async def test_a_caller_that_stops_waiting_leaves_the_invocation_running(service: FunctionService) -> None:
+    """API Gateway's integration timeout (29 s by default) answers 504 while the function runs on:
+    the invocation keeps its worker and its concurrency until it ends, then the worker is warm again.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html (integration timeout) and
+    https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html (concurrency is held while
+    a request is being processed)."""
+    service.deploy(make_spec("busy", "python3.11", SLEEPY, timeout_seconds=10, reserved_concurrency=1))
+    pid = json.loads((await service.invoke("busy", b"{}")).payload)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(service.invoke("busy", b'{"sleep": 0.5}'), 0.05)
+    (worker,) = service.pool("busy").workers
+    assert worker.state is WorkerState.BUSY
+    with pytest.raises(TooManyRequestsException):  # the abandoned invocation still holds the one slot
+        await service.invoke("busy", b"{}")
+    while worker.state is WorkerState.BUSY:
+        await asyncio.sleep(0.02)
+    again = await service.invoke("busy", b"{}")
+    assert again.function_error is None and json.loads(again.payload) == pid
+    assert len(service.pool("busy").workers) == 1
