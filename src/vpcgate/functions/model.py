@@ -77,3 +77,19 @@ class AliasSpec:
     name: str
     function_version: str
     arn: str
+
+
+@dataclass(frozen=True)
+class EventInvokeConfig:
+    """AWS::Lambda::EventInvokeConfig: how Event invocations of one function qualifier are retried and
+    where their records go. Defaults are Lambda's own (two retries, six hours in the queue).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-eventinvokeconfig.html
+    """
+
+    logical_id: str
+    function_name: str  # the function's name (ARNs are reduced to it)
+    qualifier: str  # "$LATEST", a version number or an alias name
+    maximum_retry_attempts: int = 2  # 0-2: retries after a function error
+    maximum_event_age_seconds: int = 21600  # 60-21600: how long an event may wait in the queue
+    on_success: str | None = None  # a destination ARN
+    on_failure: str | None = None  # a destination ARN

@@ -8,7 +8,9 @@ Behaviour follows https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html:
 RequestResponse runs and returns the payload; Event queues (202, empty body) and runs in the
 background; DryRun only checks the function exists (204). Requests over 6 MB (1 MB for Event) are
 refused with RequestEntityTooLargeException; ClientContext reaches the function on synchronous
-invocations only. Failed Event invocations are logged, not retried (AWS retries twice, with delays).
+invocations only. An accepted Event is retried, aged out and sent to its destinations as AWS does
+(``events.py``), by the event invoke config of the function and qualifier invoked (``$LATEST`` for an
+unqualified call) or Lambda's defaults; its waits go through the injected ``timers``.
 Versions and aliases resolve to their version number for ``X-Amz-Executed-Version``; vpcgate runs
 the function's current code for every version.
 
@@ -22,16 +24,25 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from random import getrandbits as _random_bits
 
 from vpcgate.functions.code import prepare_code
 from vpcgate.functions.errors import RequestTooLargeException, ResourceNotFoundException
+from vpcgate.functions.events import (
+    DEFAULT_CONFIG,
+    AsyncioTimers,
+    Timers,
+    destination_of,
+    invocation_record,
+    run_event,
+    send_record,
+)
 from vpcgate.functions.invocation import InvocationRequest, InvocationType, InvokeResult
 from vpcgate.functions.launch import HostLauncher, Launcher
-from vpcgate.functions.model import AliasSpec, CodeKind, FunctionSpec, VersionSpec
+from vpcgate.functions.model import AliasSpec, CodeKind, EventInvokeConfig, FunctionSpec, VersionSpec
 from vpcgate.functions.pool import AccountConcurrency, FunctionVersion, Pool
 from vpcgate.functions.runtimes import resolve_runtime
 
@@ -67,6 +78,16 @@ def _default_sink(name: str, result: InvokeResult) -> None:
     log.info("%s", prefix + result.log.rstrip("\n").replace("\n", "\n" + prefix))
 
 
+@dataclass(frozen=True)
+class _Event:
+    """An accepted Event invocation: what every attempt reuses."""
+
+    name: str
+    version: str
+    request: InvocationRequest
+    accepted_at: float  # by the service's timers
+
+
 @dataclass
 class _Function:
     pool: Pool
@@ -84,9 +105,13 @@ class FunctionService:
         clock: Callable[[], float] = time.monotonic,
         launcher_for: Callable[[FunctionSpec], Launcher] | None = None,
         log_sink: LogSink | None = _default_sink,
+        timers: Timers | None = None,
     ) -> None:
+        """``timers`` is what Event retries wait on (real time by default; tests pass ManualTimers)."""
         self.config = config
         self._clock = clock
+        self._timers: Timers = timers or AsyncioTimers()
+        self._event_configs: dict[tuple[str, str], EventInvokeConfig] = {}
         self._launcher_for = launcher_for or (lambda _spec: HostLauncher())
         self._log_sink = log_sink
         self._account = AccountConcurrency(config.concurrency_limit)
@@ -143,6 +168,15 @@ class FunctionService:
         """Register an alias pointing at a version."""
         self._resolved.clear()
         self._function(_split_name(spec.function_name, None)[0]).aliases[spec.name] = spec.function_version
+
+    def set_event_invoke_configs(self, configs: Iterable[EventInvokeConfig]) -> None:
+        """Replace every AWS::Lambda::EventInvokeConfig (keyed by function name and qualifier)."""
+        self._event_configs = {(c.function_name, c.qualifier): c for c in configs}
+
+    def event_invoke_config(self, name: str, qualifier: str | None) -> EventInvokeConfig:
+        """The config Event invocations of ``name`` (as invoked: alias, version or $LATEST) follow."""
+        found = self._event_configs.get((name, qualifier or LATEST))
+        return found if found is not None else DEFAULT_CONFIG
 
     def names(self) -> list[str]:
         return sorted(self._functions)
@@ -203,9 +237,10 @@ class FunctionService:
         pool = self._functions[name].pool
         request = self._request(request_id, payload, arn, pool, client_context, identity)
         if invocation_type is InvocationType.EVENT:
-            request = replace(request, client_context=None)
+            qualifier = _split_name(function_name, qualifier)[1]
+            event = _Event(name, version, replace(request, client_context=None), self._timers.now())
             task: asyncio.Task[object] = asyncio.get_running_loop().create_task(
-                self._run_event(name, pool, request)
+                self._run_event(event, self.event_invoke_config(name, qualifier))
             )
             self._background.add(task)
             task.add_done_callback(self._background.discard)
@@ -268,14 +303,34 @@ class FunctionService:
             identity=identity,
         )
 
-    async def _run_event(self, name: str, pool: Pool, request: InvocationRequest) -> object:
-        try:
-            result = await pool.invoke(request)
-        except Exception as error:  # an Event invocation has no caller to tell: log it
-            log.warning("event invocation of %s failed: %s", name, error)
-            return None
-        self._record(name, result)
+    async def _run_event(self, event: _Event, config: EventInvokeConfig) -> object:
+        """An accepted Event to its end: every attempt, then its record to a destination."""
+        settled = await run_event(lambda: self._attempt(event), config, self._timers, event.accepted_at)
+        destination = destination_of(config, settled)
+        if destination is not None:
+            record = invocation_record(
+                settled,
+                request_id=event.request.request_id,
+                function_arn=self._arn(event.name),
+                version=event.version,
+                payload=event.request.payload,
+            )
+            await send_record(destination, record, self._invoke_event)
         return None
+
+    async def _attempt(self, event: _Event) -> InvokeResult:
+        """One run of an Event on the function's current pool, with the event's request id and a
+        deadline of its own; raises ResourceNotFoundException if the function was removed since."""
+        pool = self._function(event.name).pool
+        deadline_ms = int(time.time() * 1000) + pool.fn.spec.timeout_seconds * 1000
+        result = await pool.invoke(replace(event.request, deadline_ms=deadline_ms))
+        if event.version != LATEST:
+            result = _with_version(result, event.version)
+        self._record(event.name, result)
+        return result
+
+    async def _invoke_event(self, function_name: str, payload: bytes) -> object:
+        return await self.invoke(function_name, payload, invocation_type=InvocationType.EVENT)
 
     # -- housekeeping
     def reap_idle(self) -> int:
@@ -295,7 +350,9 @@ class FunctionService:
         self._reaper = asyncio.get_running_loop().create_task(loop())
 
     async def wait_for_events(self) -> None:
-        """Wait until every Event invocation accepted so far has run."""
+        """Wait until every Event invocation accepted so far has ended: its retries, and the Event
+        invocations of its Lambda destinations, included (with real timers a failing event takes
+        minutes: Lambda's retry delays)."""
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
