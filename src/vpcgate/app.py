@@ -47,7 +47,13 @@ from typing import Any, TextIO
 from vpcgate.deploy.stacks import Stack, deploy_stacks
 from vpcgate.errors import ConfigError
 from vpcgate.functions.invoke_api import InvokeApi
-from vpcgate.functions.model import AliasSpec, FunctionSpec, PermissionSpec, VersionSpec
+from vpcgate.functions.model import (
+    AliasSpec,
+    EventInvokeConfig,
+    FunctionSpec,
+    PermissionSpec,
+    VersionSpec,
+)
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.gateway.authorizers.method import StageAuthorizers
 from vpcgate.gateway.authorizers.sigv4 import SigV4Verifier
@@ -431,8 +437,10 @@ class App:
 
 def _register_qualifiers(functions: FunctionService, stacks: Sequence[Stack]) -> None:
     """AWS::Lambda::Version and ::Alias: the qualifiers an integration URI may name (a stage
-    variable such as ``${stageVariables.fn}`` = ``name:alias`` included)."""
+    variable such as ``${stageVariables.fn}`` = ``name:alias`` included); and the
+    AWS::Lambda::EventInvokeConfig of each (replaced as a whole on a reload)."""
     for version in _models(stacks, VersionSpec):
         functions.add_version(version)
     for alias in _models(stacks, AliasSpec):
         functions.add_alias(alias)
+    functions.set_event_invoke_configs(_models(stacks, EventInvokeConfig))

@@ -37,6 +37,9 @@ KNOWN_PROPERTIES: dict[str, frozenset[str]] = {
     "AWS::Lambda::Alias": _names(
         "Description FunctionName FunctionVersion Name ProvisionedConcurrencyConfig RoutingConfig"
     ),
+    "AWS::Lambda::EventInvokeConfig": _names(
+        "DestinationConfig FunctionName MaximumEventAgeInSeconds MaximumRetryAttempts Qualifier"
+    ),
     "AWS::EC2::VPC": _names(
         "CidrBlock EnableDnsHostnames EnableDnsSupport InstanceTenancy Ipv4IpamPoolId Ipv4NetmaskLength Tags"
     ),

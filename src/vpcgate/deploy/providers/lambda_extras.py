@@ -1,4 +1,4 @@
-"""AWS::Lambda::Permission, ::Version and ::Alias → PermissionSpec, VersionSpec, AliasSpec.
+"""AWS::Lambda::Permission, ::Version, ::Alias, ::EventInvokeConfig → the functions model.
 
 - Permission: FunctionName (name, ARN or partial ARN), Action, Principal, SourceArn, SourceAccount;
   Ref = a generated id. https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html
@@ -8,18 +8,31 @@
 - Alias: Name (not all digits), FunctionVersion (``$LATEST`` or a number); Ref = the alias ARN
   ``...:function:NAME:ALIAS``; GetAtt AliasArn.
   https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-alias.html
+- EventInvokeConfig: FunctionName and Qualifier (``$LATEST``, a version or an alias) required;
+  MaximumRetryAttempts 0-2; MaximumEventAgeInSeconds 60-21600; DestinationConfig.OnSuccess/OnFailure
+  .Destination an ARN (an S3 bucket only on failure). Ref = a generated id; no attributes.
+  https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-eventinvokeconfig.html
+  https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from vpcgate.deploy.ids import generated_name
 from vpcgate.deploy.providers.base import DeployContext, Deployed, ResourceInput
 from vpcgate.deploy.providers.lambda_function import function_arn, function_name_of
 from vpcgate.deploy.providers.props import Props
 from vpcgate.deploy.providers.run import models_of
-from vpcgate.functions.model import AliasSpec, FunctionSpec, PermissionSpec, VersionSpec
+from vpcgate.functions.model import (
+    AliasSpec,
+    EventInvokeConfig,
+    FunctionSpec,
+    PermissionSpec,
+    VersionSpec,
+)
 
 _ALIAS = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
 
@@ -86,4 +99,48 @@ class AliasProvider:
         return Deployed(res.logical_id, res.resource_type, arn, {"AliasArn": arn}, spec)
 
 
-PROVIDERS = (PermissionProvider(), VersionProvider(), AliasProvider())
+class EventInvokeConfigProvider:
+    resource_type = "AWS::Lambda::EventInvokeConfig"
+
+    def deploy(self, res: ResourceInput, ctx: DeployContext) -> Deployed:
+        props = Props(res)
+        function = _known_function(props, ctx)
+        qualifier = props.required_text("Qualifier")
+        if qualifier != "$LATEST" and not _ALIAS.fullmatch(qualifier) and not qualifier.isdigit():
+            raise props.error(
+                f"Qualifier must be $LATEST, a version number or an alias name, not {qualifier!r}",
+                "Qualifier",
+            )
+        retries = props.integer("MaximumRetryAttempts", low=0, high=2)
+        max_age = props.integer("MaximumEventAgeInSeconds", low=60, high=21600)
+        destinations = props.mapping("DestinationConfig")
+        spec = EventInvokeConfig(
+            logical_id=res.logical_id,
+            function_name=function.name,
+            qualifier=qualifier,
+            maximum_retry_attempts=2 if retries is None else retries,
+            maximum_event_age_seconds=21600 if max_age is None else max_age,
+            on_success=_destination(props, destinations, "OnSuccess"),
+            on_failure=_destination(props, destinations, "OnFailure"),
+        )
+        physical_id = generated_name(ctx.stack_name, res.logical_id, 64)
+        return Deployed(res.logical_id, res.resource_type, physical_id, {}, spec)
+
+
+def _destination(props: Props, config: Mapping[str, Any], which: str) -> str | None:
+    """DestinationConfig.<which>.Destination: an ARN; S3 buckets take failures only (AWS's rule)."""
+    if which not in config:
+        return None
+    where = ("DestinationConfig", which)
+    entry = config[which]
+    if not isinstance(entry, dict) or "Destination" not in entry:
+        raise props.error(f"{which} must be an object with a Destination", *where)
+    arn = entry["Destination"]
+    if not isinstance(arn, str) or not arn.startswith("arn:") or len(arn.split(":")) < 6:
+        raise props.error(f"Destination must be an ARN, not {arn!r}", *where, "Destination")
+    if which == "OnSuccess" and arn.split(":")[2] == "s3":
+        raise props.error("an S3 bucket can only be an OnFailure destination", *where, "Destination")
+    return arn
+
+
+PROVIDERS = (PermissionProvider(), VersionProvider(), AliasProvider(), EventInvokeConfigProvider())

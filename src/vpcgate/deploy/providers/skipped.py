@@ -39,7 +39,6 @@ SKIPPED_PATTERNS: tuple[str, ...] = (
     "AWS::EC2::VPCGatewayAttachment",
     "AWS::Events::Rule",
     "AWS::KMS::Alias",
-    "AWS::Lambda::EventInvokeConfig",
     "AWS::Logs::*",
     "AWS::Route53::*",
     "AWS::SNS::*",
