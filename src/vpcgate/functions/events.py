@@ -91,6 +91,7 @@ class ManualTimers:
         self._order = itertools.count()
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self.requested: list[float] = []  # every sleep asked for, in order
+        self._arrived: asyncio.Event | None = None  # set when a sleeper arrives
 
     def now(self) -> float:
         return self._now
@@ -102,6 +103,8 @@ class ManualTimers:
         self.requested.append(seconds)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._order), waiter))
+        if self._arrived is not None:
+            self._arrived.set()
         await waiter
 
     @property
@@ -121,7 +124,8 @@ class ManualTimers:
         """Wait (in real time) until ``count`` sleepers are waiting."""
         async with asyncio.timeout(timeout):
             while self.sleeping < count:
-                await asyncio.sleep(0.002)
+                self._arrived = asyncio.Event()
+                await self._arrived.wait()
 
 
 DEFAULT_CONFIG = EventInvokeConfig(logical_id="", function_name="", qualifier="$LATEST")

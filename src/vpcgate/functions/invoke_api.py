@@ -4,6 +4,8 @@ https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
 
     POST /2015-03-31/functions/{FunctionName}/invocations?Qualifier=...
     X-Amz-Invocation-Type: RequestResponse (default) | Event (→ 202) | DryRun (→ 204)
+        (an Event goes through ``FunctionService.invoke`` like any other: retried, aged out and sent to
+        its destinations as ``events.py`` says, under the request id this 202 carries)
     X-Amz-Log-Type: Tail      → X-Amz-Log-Result: base64 of the last 4 KB of the log
     X-Amz-Client-Context: base64 JSON, passed to the function's context
     → 200, the function's payload; X-Amz-Executed-Version; X-Amz-Function-Error: Unhandled on failure

@@ -244,3 +244,19 @@ async def test_boto3_event_invocations_answer_202_and_are_retried(
     timers.advance(60)
     await events.wait_for_events()
     assert lines(runs) == [request_id, request_id]
+
+
+async def test_throttle_backoff_stops_growing_at_five_minutes_and_lasts_six_hours(
+    events: FunctionService, timers: ManualTimers
+) -> None:
+    events.deploy(
+        make_spec("never", "python3.11", "def handler(e, c):\n    return 1\n", reserved_concurrency=0)
+    )
+    await events.invoke("never", b"{}", invocation_type=InvocationType.EVENT)  # Lambda's default config
+    done = asyncio.create_task(events.wait_for_events())
+    while not done.done():
+        if timers.sleeping:
+            timers.advance(timers.requested[-1])
+        await asyncio.sleep(0.001)
+    assert timers.requested[:10] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 300.0]
+    assert max(timers.requested) == 300.0 and sum(timers.requested) == 6 * 3600
