@@ -305,7 +305,11 @@ class FunctionService:
 
     async def _run_event(self, event: _Event, config: EventInvokeConfig) -> object:
         """An accepted Event to its end: every attempt, then its record to a destination."""
-        settled = await run_event(lambda: self._attempt(event), config, self._timers, event.accepted_at)
+        try:
+            settled = await run_event(lambda: self._attempt(event), config, self._timers, event.accepted_at)
+        except Exception:  # a bug: an Event has no caller to tell, so its traceback goes to the log
+            log.exception("event %s of %s failed", event.request.request_id, event.name)
+            return None
         destination = destination_of(config, settled)
         if destination is not None:
             record = invocation_record(
