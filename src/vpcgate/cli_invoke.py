@@ -28,7 +28,7 @@ import click
 
 from vpcgate.errors import VpcgateError
 from vpcgate.functions.invocation import InvocationType, InvokeResult
-from vpcgate.functions.model import AliasSpec, FunctionSpec, VersionSpec
+from vpcgate.functions.model import AliasSpec, EventInvokeConfig, FunctionSpec, VersionSpec
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.settings import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
@@ -175,10 +175,18 @@ async def invoke_templates(
                     service.add_version(model)
                 elif isinstance(model, AliasSpec):
                     service.add_alias(model)
+            service.set_event_invoke_configs(m for m in models if isinstance(m, EventInvokeConfig))
             target = by_logical_id.get(name, name)
             result = await service.invoke(
                 target, payload, qualifier=qualifier, invocation_type=invocation_type
             )
+            if invocation_type is InvocationType.EVENT:
+                click.echo(
+                    "Event accepted; running it here as Lambda would: a function error is retried "
+                    "(by default twice, 1 then 2 minutes apart; the function's EventInvokeConfig "
+                    "changes that). Ctrl-C stops.",
+                    err=True,
+                )
             await service.wait_for_events()
             return result
         finally:

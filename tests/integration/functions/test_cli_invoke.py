@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -90,3 +91,37 @@ async def test_invoke_through_an_endpoint(service: FunctionService) -> None:
         assert code == 0 and "FunctionError: Unhandled" in err and json.loads(out)["errorType"] == "KeyError"
         code, out, err = await _run_cli("nope", "--endpoint", endpoint)
         assert code == 1 and "ResourceNotFoundException: Function not found" in err
+
+
+def test_an_event_from_templates_follows_the_templates_event_invoke_config(tmp_path: Path) -> None:
+    """With MaximumRetryAttempts 0 a failing Event runs once and the command ends, instead of waiting
+    1 and 2 minutes for Lambda's default retries."""
+    failing = {
+        "Resources": {
+            "Fails": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.11",
+                    "Handler": "index.handler",
+                    "Role": "arn:aws:iam::000000000000:role/r",
+                    "Code": {"ZipFile": "def handler(event, context):\n    raise ValueError('no')\n"},
+                },
+            },
+            "NoRetries": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": {"Ref": "Fails"},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": 0,
+                },
+            },
+        }
+    }
+    template = tmp_path / "fails.template.json"
+    template.write_text(json.dumps(failing))
+    started = time.monotonic()
+    result = CliRunner().invoke(invoke_command, ["Fails", str(template), "--invocation-type", "Event"])
+    assert time.monotonic() - started < 50  # Lambda's first retry would come 60 s after the failure
+    assert result.exit_code == 0, result.output
+    assert "StatusCode: 202" in result.stderr
+    assert "Event accepted" in result.stderr
