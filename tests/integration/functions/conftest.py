@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec
 from vpcgate.functions.service import FunctionService, ServiceConfig
@@ -37,3 +39,17 @@ async def service(tmp_path: Path) -> AsyncIterator[FunctionService]:
     svc = FunctionService(ServiceConfig(work_dir=tmp_path / "state"), log_sink=None)
     yield svc
     await svc.shutdown()
+
+
+def lambda_client(
+    endpoint: str, *, key: str = "test", secret: str = "test", region: str = "us-east-1"
+) -> Any:
+    """boto3's Lambda client for vpcgate's Invoke API at ``endpoint``, with botocore's retries off."""
+    return boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )

@@ -12,12 +12,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from tests.helpers import serving
-from tests.integration.functions.conftest import make_spec
+from tests.integration.functions.conftest import lambda_client, make_spec
 from vpcgate.functions.events import ManualTimers
 from vpcgate.functions.invocation import InvocationType
 from vpcgate.functions.invoke_api import InvokeApi
@@ -227,14 +225,7 @@ async def test_boto3_event_invocations_answer_202_and_are_retried(
     runs = tmp_path / "runs"
     events.deploy(make_spec("flaky", "python3.11", flaky(runs, failures=1)))
     async with serving(InvokeApi(events).handle) as url:
-        client = boto3.client(
-            "lambda",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-        )
+        client = lambda_client(url)
         response = await asyncio.to_thread(
             client.invoke, FunctionName="flaky", InvocationType="Event", Payload=b'{"a": 1}'
         )

@@ -8,9 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
+from tests.integration.functions.conftest import lambda_client
 from vpcgate.app import App, AppConfig
 
 
@@ -49,14 +47,7 @@ async def test_event_invoke_config_from_a_template_reaches_the_service(tmp_path:
     await app.start()
     try:
         host, port = app.address
-        client = boto3.client(
-            "lambda",
-            endpoint_url=f"http://{host}:{port}",
-            region_name="us-east-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-        )
+        client = lambda_client(f"http://{host}:{port}")
         response = await asyncio.to_thread(
             client.invoke, FunctionName="orders", InvocationType="Event", Payload=b'{"id": 3}'
         )

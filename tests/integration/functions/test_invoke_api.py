@@ -8,13 +8,11 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.helpers import serving
-from tests.integration.functions.conftest import make_spec
+from tests.integration.functions.conftest import lambda_client, make_spec
 from vpcgate.functions.invoke_api import InvokeApi
 from vpcgate.functions.model import AliasSpec
 from vpcgate.functions.service import FunctionService
@@ -36,20 +34,9 @@ async def endpoint(service: FunctionService) -> AsyncIterator[str]:
         yield url
 
 
-def _client(endpoint: str) -> Any:
-    return boto3.client(
-        "lambda",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-
-
 async def test_boto3_invoke_with_tail_logs(service: FunctionService, endpoint: str) -> None:
     service.deploy(make_spec("echo", "python3.11", HANDLER))
-    client = _client(endpoint)
+    client = lambda_client(endpoint)
     context = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
     response = await asyncio.to_thread(
         client.invoke, FunctionName="echo", Payload=b'{"a": 1}', LogType="Tail", ClientContext=context
@@ -68,7 +55,7 @@ async def test_boto3_invoke_with_tail_logs(service: FunctionService, endpoint: s
 
 async def test_function_error_and_service_errors(service: FunctionService, endpoint: str) -> None:
     service.deploy(make_spec("echo", "python3.11", HANDLER, reserved_concurrency=1))
-    client = _client(endpoint)
+    client = lambda_client(endpoint)
     failed = await asyncio.to_thread(client.invoke, FunctionName="echo", Payload=b'{"fail": true}')
     assert failed["FunctionError"] == "Unhandled"
     assert json.loads(failed["Payload"].read())["errorMessage"] == "it failed"
@@ -94,7 +81,7 @@ async def test_function_error_and_service_errors(service: FunctionService, endpo
 async def test_invocation_types_and_qualifiers(service: FunctionService, endpoint: str) -> None:
     service.deploy(make_spec("echo", "python3.11", HANDLER))
     service.add_alias(AliasSpec("Live", "echo", "live", "$LATEST", "arn"))
-    client = _client(endpoint)
+    client = lambda_client(endpoint)
     event = await asyncio.to_thread(client.invoke, FunctionName="echo", InvocationType="Event", Payload=b"{}")
     assert event["StatusCode"] == 202 and event["Payload"].read() == b""
     dry = await asyncio.to_thread(client.invoke, FunctionName="echo", InvocationType="DryRun")
@@ -112,14 +99,7 @@ async def test_signature_checking_when_credentials_are_configured(service: Funct
     async with serving(InvokeApi(service, credentials={"AKIDLOCAL": "s3cret"}).handle) as url:
 
         def client(key: str, secret: str) -> Any:
-            return boto3.client(
-                "lambda",
-                endpoint_url=url,
-                region_name="eu-west-1",
-                aws_access_key_id=key,
-                aws_secret_access_key=secret,
-                config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-            )
+            return lambda_client(url, key=key, secret=secret, region="eu-west-1")
 
         good = client("AKIDLOCAL", "s3cret")
         arn = "arn:aws:lambda:us-east-1:000000000000:function:echo"
