@@ -364,6 +364,10 @@ class FunctionService:
         """Stop every worker (in-flight invocations end as Runtime.ExitError) and wait for them."""
         if self._reaper is not None:
             self._reaper.cancel()
+        if self._background:  # Lambda would keep them; a local service going away cannot
+            log.warning(
+                "stopping with %d invocations still running or waiting for a retry", len(self._background)
+            )
         for task in list(self._background):
             task.cancel()
         pools = [fn.pool for fn in self._functions.values()] + list(self._old_pools)

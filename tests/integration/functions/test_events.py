@@ -251,3 +251,14 @@ async def test_throttle_backoff_stops_growing_at_five_minutes_and_lasts_six_hour
         await asyncio.sleep(0.001)
     assert timers.requested[:10] == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 300.0]
     assert max(timers.requested) == 300.0 and sum(timers.requested) == 6 * 3600
+
+
+async def test_stopping_with_an_event_waiting_for_its_retry_says_so(
+    events: FunctionService, timers: ManualTimers, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    events.deploy(make_spec("flaky", "python3.11", flaky(tmp_path / "runs", failures=2)))
+    await events.invoke("flaky", b"{}", invocation_type=InvocationType.EVENT)
+    await timers.until_sleeping()
+    with caplog.at_level(logging.WARNING, logger="vpcgate.functions"):
+        await events.shutdown()
+    assert "stopping with 1 invocations still running or waiting for a retry" in caplog.text
