@@ -12,6 +12,12 @@ the host launcher binds 127.0.0.1; a namespace launcher creates the socket *insi
 (``setns`` into it from a helper thread, ``socket()`` + ``bind`` + ``listen``, ``setns`` back: a socket
 stays in the namespace it was created in) and hands it back, and vpcgate's event loop serves it from
 the host. The worker then reaches the Runtime API on its own loopback, as on AWS.
+
+A launcher may also hand the worker descriptors of its own (``pass_fds``: the network layer's
+launchers give each worker the mount namespace of its execution environment, named in its argv as
+``/proc/self/fd/<n>``); the spawn passes them to that child alone and then calls ``spawned`` with
+them, so the launcher closes its copies. The order of one start is ``command``, ``env``, ``user``,
+``pass_fds``, spawn, ``spawned``, with nothing awaited before the spawn.
 """
 
 from __future__ import annotations
@@ -51,6 +57,14 @@ class Launcher(Protocol):
         host); False and the worker sets it right after spawn."""
         ...
 
+    def pass_fds(self) -> tuple[int, ...]:
+        """Descriptors of this start's own for the child to inherit (at the same numbers)."""
+        ...
+
+    def spawned(self, fds: tuple[int, ...]) -> None:
+        """The child of ``pass_fds`` == ``fds`` was spawned (or failed to be): close them."""
+        ...
+
 
 class HostLauncher:
     """Runs workers on the host as they are; the Runtime API listens on 127.0.0.1."""
@@ -66,6 +80,12 @@ class HostLauncher:
 
     def limits_memory(self) -> bool:
         return False
+
+    def pass_fds(self) -> tuple[int, ...]:
+        return ()
+
+    def spawned(self, fds: tuple[int, ...]) -> None:
+        pass
 
     def listen(self) -> tuple[socket.socket, str]:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -209,17 +209,21 @@ class Worker:
         identity: dict[str, Any] = (
             {} if user is None else {"user": user[0], "group": user[1], "extra_groups": []}
         )
-        return await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=out_w,
-            env=env,
-            cwd=self._plan.cwd,
-            pass_fds=self._channel.pass_fds(),
-            start_new_session=True,
-            **identity,
-        )
+        own = self._launcher.pass_fds()
+        try:
+            return await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                env=env,
+                cwd=self._plan.cwd,
+                pass_fds=(*self._channel.pass_fds(), *own),
+                start_new_session=True,
+                **identity,
+            )
+        finally:
+            self._launcher.spawned(own)
 
     def _limit_memory(self) -> None:
         if self._launcher.limits_memory():

@@ -8,13 +8,18 @@
 - :class:`ConfinedHostLauncher`: a function without VpcConfig keeps the host's network (as a Lambda
   outside a VPC has the internet) but still runs as its own unprivileged uid.
 
-With private mounts (root, not user-namespace mode: ``mounts.py``), each function also gets a mount
-namespace of its own (a 512 MB /tmp, a ``hidepid=invisible`` /proc): ``nsenter --mount=`` enters it
-through a :class:`~vpcgate.network.mounts.NamespaceSlot`, then a ``/bin/sh`` goes back to the
-function's code directory (``LAMBDA_TASK_ROOT``, the worker's working directory on Lambda too) by
-path. The code directory is known only when ``env()`` sees ``LAMBDA_TASK_ROOT``, so the namespace is
-made there (bound back if it lies under /tmp), before the worker starts; ``command()`` only names
-its slot.
+With private mounts (root, not user-namespace mode: ``mounts.py``), each worker (an execution
+environment) gets a mount namespace of its own (a /tmp of the function's EphemeralStorage size, a
+``hidepid=invisible`` /proc), as Lambda gives each execution environment its own /tmp:
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html
+``command()`` reserves a :class:`~vpcgate.network.mounts.NamespaceSeat` and names it
+(``nsenter --mount=/proc/self/fd/<n>``), then a ``/bin/sh`` goes back to the function's code
+directory (``LAMBDA_TASK_ROOT``, the worker's working directory on Lambda too) by path. The code
+directory is known only when ``env()`` sees ``LAMBDA_TASK_ROOT``, so the namespace is made there
+(binding it back if it lies under /tmp); ``pass_fds()`` hands the seat to the spawn and
+``spawned(fds)`` closes vpcgate's copy once the child exists. The worker keeps the inherited
+descriptor of its own namespace: harmless, entering a mount namespace needs CAP_SYS_ADMIN, which
+it lacks, and it is the one it is in (``/bin/sh`` cannot close a descriptor above 9).
 
 The Runtime API socket (``listen()``) of an ENI worker is created inside the ENI's namespace, so the
 worker reaches it on its own 127.0.0.1. Workers of several functions share an ENI (same subnet and
@@ -41,7 +46,7 @@ from vpcgate.network.enforce.namespaces import Eni, NamespaceNetwork
 from vpcgate.network.enforce.nft import Nft
 from vpcgate.network.enforce.ruleset import TABLE
 from vpcgate.network.errors import NetworkError
-from vpcgate.network.mounts import DEFAULT_TMP_MB, MountNamespace, NamespaceSlot, under_tmp
+from vpcgate.network.mounts import DEFAULT_TMP_MB, MountNamespace, NamespaceSeat, under_tmp
 
 # setns(CLONE_NEWNS) leaves nsenter at the namespace's root; a descriptor-based --wd would be a
 # tunnel into the host's tree, so the worker's directory is re-entered by path
@@ -67,7 +72,13 @@ def ephemeral_mb(spec: FunctionSpec) -> int:
 
 
 class FunctionMounts:
-    """One function's private mount namespace, behind a slot its workers' argv names."""
+    """One function's mount namespaces: a fresh one for each worker, handed to that worker alone.
+
+    Per start, in this order (``Worker._spawn`` calls them without awaiting in between):
+    ``nsenter_option()`` (from ``command()``) reserves a seat, ``prepare()`` (from ``env()``) fills
+    it, ``hand_over()`` (``pass_fds()``) gives its descriptor to the spawn, and ``spawned(fds)``
+    closes it. A seat reserved but never handed over is closed by the next reservation.
+    """
 
     def __init__(
         self, keep: Iterable[Path] = (), tmp_mb: int = DEFAULT_TMP_MB, net: Path | None = None
@@ -75,23 +86,47 @@ class FunctionMounts:
         self._keep = tuple(keep)
         self._tmp_mb = tmp_mb
         self._net = net
-        self.slot = NamespaceSlot()  # made by the first ensure(), once the code directory is known
+        self._pending: NamespaceSeat | None = None
+        self._handed: dict[int, NamespaceSeat] = {}
 
     def nsenter_option(self) -> str:
-        return f"--mount={self.slot.path}"
+        """Reserve the next worker's seat; the option that makes its ``nsenter`` open it."""
+        if self._pending is not None:
+            self._pending.close()
+        self._pending = NamespaceSeat()
+        return f"--mount={self._pending.child_path}"
 
-    def ensure(self, code_dir: str | None) -> None:
-        """Make the namespace, or remake it (for workers to come) to bind ``code_dir`` back if it
-        lies under /tmp. A worker started without it fails: the empty slot holds /dev/null."""
-        current = self.slot.current
-        if current is not None and (not code_dir or current.covers(Path(code_dir))):
+    def prepare(self, code_dir: str | None) -> None:
+        """Make the reserved seat's namespace, binding ``code_dir`` back if it lies under /tmp."""
+        seat = self._pending
+        if seat is None:
             return
         if code_dir:
-            self._keep = (*self._keep, *under_tmp([Path(code_dir)]))
-        self.slot.point_at(MountNamespace.create(self._keep, self._tmp_mb, self._net))
+            wanted = [w for w in under_tmp([Path(code_dir)]) if w not in self._keep]
+            self._keep = (*self._keep, *wanted)
+        seat.fill(MountNamespace.create(self._keep, self._tmp_mb, self._net))
+
+    def hand_over(self) -> tuple[int, ...]:
+        """The reserved seat's descriptor, for the spawn to pass on (then ``spawned`` closes it)."""
+        seat, self._pending = self._pending, None
+        if seat is None:
+            return ()
+        self._handed[seat.fd] = seat
+        return (seat.fd,)
+
+    def spawned(self, fds: Iterable[int]) -> None:
+        """The child exists (or could not be spawned): close vpcgate's copy of its seat."""
+        for fd in fds:
+            seat = self._handed.pop(fd, None)
+            if seat is not None:
+                seat.close()
 
     def close(self) -> None:
-        self.slot.close()
+        """Close any seat still held (running workers keep their namespaces)."""
+        self.spawned(list(self._handed))
+        if self._pending is not None:
+            self._pending.close()
+            self._pending = None
 
 
 def _check_reachable(argv: Sequence[str], confinement: Confinement) -> None:
@@ -177,8 +212,15 @@ class EniLauncher:
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
         if self.mounts is not None:
-            self.mounts.ensure(env.get(TASK_ROOT))
+            self.mounts.prepare(env.get(TASK_ROOT))
         return dict(env)
+
+    def pass_fds(self) -> tuple[int, ...]:
+        return self.mounts.hand_over() if self.mounts is not None else ()
+
+    def spawned(self, fds: tuple[int, ...]) -> None:
+        if self.mounts is not None:
+            self.mounts.spawned(fds)
 
     def user(self) -> tuple[int, int] | None:
         return None  # dropped by setpriv in command(), after the namespace is entered
@@ -209,8 +251,15 @@ class ConfinedHostLauncher:
 
     def env(self, env: Mapping[str, str]) -> dict[str, str]:
         if self.mounts is not None:
-            self.mounts.ensure(env.get(TASK_ROOT))
+            self.mounts.prepare(env.get(TASK_ROOT))
         return dict(env)
+
+    def pass_fds(self) -> tuple[int, ...]:
+        return self.mounts.hand_over() if self.mounts is not None else ()
+
+    def spawned(self, fds: tuple[int, ...]) -> None:
+        if self.mounts is not None:
+            self.mounts.spawned(fds)
 
     def user(self) -> tuple[int, int] | None:
         return None
@@ -229,8 +278,8 @@ class FunctionLaunchers:
 
     ``FunctionsService(launcher_for=launchers.launcher_for)`` takes a synchronous callable, so ENIs
     are made beforehand: ``await launchers.prepare(specs)`` after ``network.start()``.
-    ``private_mounts`` (root, not user-namespace mode): a mount namespace per function (made when its
-    first worker's ``env()`` is asked for); ``close()`` releases them.
+    ``private_mounts`` (root, not user-namespace mode): a mount namespace per worker (made when its
+    ``env()`` is asked for); ``close()`` releases any not yet handed to a worker.
     """
 
     def __init__(
@@ -278,7 +327,7 @@ class FunctionLaunchers:
         return self._mounts[spec.name]
 
     def close(self) -> None:
-        """Release every function's mount namespace (their running workers keep theirs)."""
+        """Release the namespaces not yet handed to a worker (running workers keep theirs)."""
         for mounts in self._mounts.values():
             mounts.close()
         self._mounts.clear()

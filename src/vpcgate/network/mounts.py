@@ -1,36 +1,46 @@
-"""Private mounts for confined code: a mount namespace per function (or instance) with its own /tmp
-and a /proc that shows it only its own processes.
+"""Private mounts for confined code: a mount namespace per execution environment (a function's
+worker) or instance, with its own /tmp and a /proc that shows it only its own processes.
 
-Lambda gives each function its own ``/tmp`` ("The size of the function's /tmp directory in MB. The
-default value is 512", EphemeralStorage.Size, 512 to 10,240) and shows it no other customer's
-processes: https://docs.aws.amazon.com/lambda/latest/dg/API_EphemeralStorage.html and
+Lambda gives each execution environment its own ``/tmp`` ("This storage is temporary and unique to
+each execution environment", EphemeralStorage.Size MB, 512 by default, 512 to 10,240): two
+concurrent invocations run in two environments and never see each other's files, while a warm
+environment keeps its ``/tmp`` across its own invocations. It shows it no other customer's
+processes.
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-ephemeral-storage.html,
+https://docs.aws.amazon.com/lambda/latest/dg/API_EphemeralStorage.html and
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-ephemeralstorage.html
 Here, a uid per function (``confine.py``) already keeps other functions out of a process's
 ``/proc/<pid>/environ`` and 0700 files; a mount namespace closes the rest:
 
-- ``/tmp`` is a fresh tmpfs (512 MB unless told; ``/dev/shm`` one of 64 MB), seen by that function's
-  processes only; host directories under ``/tmp`` the function needs (its code, an instance's
-  working directory) are bound back at the same path, and nothing else of the host's ``/tmp`` is
-  there;
+- ``/tmp`` is a fresh tmpfs (512 MB unless told; ``/dev/shm`` one of 64 MB), seen by that
+  environment's processes only; host directories under ``/tmp`` the code needs (its code, an
+  instance's working directory) are bound back at the same path, and nothing else of the host's
+  ``/tmp`` is there;
 - ``/proc`` is a new procfs instance mounted ``hidepid=invisible`` (proc(5): each proc mount has its
   own options since Linux 5.8): a process sees only its own uid's processes, so not another
   function's, an instance's or vpcgate's (nor their ``cmdline``);
 - for a function in a VPC, ``/sys`` is a sysfs mounted from its ENI's network namespace (what
-  ``ip netns exec`` would give it, made once instead of at every start);
+  ``ip netns exec`` would give it, made here instead of at every start);
 - everything else is the host's, copied when the namespace is made, with propagation ``private``:
   nothing mounted inside reaches the host, and nothing is mounted on the host at all.
 
-The namespace is made once per function, in a short-lived thread (``unshare(CLONE_NEWNS)`` implies
-a private ``fs_struct``, so only that thread moves; it mounts, opens ``/proc/thread-self/ns/mnt``
-and dies). vpcgate keeps that descriptor: it keeps the namespace alive with no process in it, and
-``close()`` frees it (no mount to undo). A child enters it by ``setns`` (``enter()``, in a preexec)
-or ``nsenter --mount=/proc/<vpcgate's pid>/fd/<fd>`` (argv launchers). ``setns`` moves the working
-directory to the namespace's root, so the caller ``chdir``-s back *by path* (a descriptor opened
-before would be a tunnel into the host's tree, ``/proc`` included).
+A namespace is made in a short-lived thread (``unshare(CLONE_NEWNS)`` implies a private
+``fs_struct``, so only that thread moves; it mounts, opens ``/proc/thread-self/ns/mnt`` and dies).
+vpcgate keeps that descriptor: it keeps the namespace alive with no process in it, and ``close()``
+frees it (no mount to undo; once a process is in it, the namespace lives as long as that process).
+A child enters it by ``setns`` (``enter()``, in a preexec) or ``nsenter --mount=<path>`` (argv
+launchers). ``setns`` moves the working directory to the namespace's root, so the caller
+``chdir``-s back *by path* (a descriptor opened before would be a tunnel into the host's tree,
+``/proc`` included).
 
-:class:`NamespaceSlot` is a fixed descriptor number whose namespace can be replaced (``dup2``):
-argv built before the code directory is known names the slot, and the namespace it will find there
-is made (or remade, binding the code directory back) before the process starts.
+:class:`NamespaceSeat` is one child's descriptor for its namespace. Its number is reserved (holding
+``/dev/null``) when the argv is built (``nsenter --mount=/proc/self/fd/<n>``), the namespace is
+put there (``dup2``) once the code directory is known, the descriptor is passed to that one child
+and closed in vpcgate right after the spawn. Each child thus opens its own namespace, never the
+one a later start made: a single descriptor re-pointed for every start would race (the child's
+``nsenter`` opens the path only after ``exec``, by when another start may have replaced it). A seat
+never filled still holds ``/dev/null``, which ``setns`` refuses: that child fails instead of
+running unconfined.
 
 Where this does not apply (kept as it was, a note in ``running.py``): user-namespace mode (a procfs
 mount with options needs the PID namespace's owner), guard mode and host mode (no confinement of
@@ -178,43 +188,36 @@ class MountNamespace:
         """A path any root process can open to enter it (``nsenter --mount=``)."""
         return Path(f"/proc/{os.getpid()}/fd/{self.fd}")
 
-    def covers(self, path: Path) -> bool:
-        """Is ``path`` seen in this namespace as on the host (not under /tmp, or bound back)?"""
-        wanted = under_tmp([path])
-        return not wanted or any(w == k or k in w.parents for w in wanted for k in self.keep)
-
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
 
 
-class NamespaceSlot:
-    """A fixed descriptor number that names the current namespace of one function.
+class NamespaceSeat:
+    """One child's descriptor for its mount namespace (see the module docstring).
 
-    ``path`` can go into an argv before the namespace is final; ``point_at`` replaces what the slot
-    holds (processes already started keep theirs). An empty slot holds /dev/null, which ``setns``
-    refuses: a process started before any ``point_at`` fails instead of running unconfined.
+    ``child_path`` goes into that child's argv before the namespace exists; ``fill`` puts one there;
+    the spawn passes ``fd`` to that child alone (it is close-on-exec for every other); ``close``
+    after the spawn (the child holds its own copy by then).
     """
 
     def __init__(self) -> None:
         self.fd = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-        self.current: MountNamespace | None = None
+        self.filled = False
 
     @property
-    def path(self) -> Path:
-        return Path(f"/proc/{os.getpid()}/fd/{self.fd}")
+    def child_path(self) -> Path:
+        """The path the child opens, in its own descriptor table (the number is kept by pass_fds)."""
+        return Path(f"/proc/self/fd/{self.fd}")
 
-    def point_at(self, ns: MountNamespace) -> None:
+    def fill(self, ns: MountNamespace) -> None:
+        """Hold ``ns`` in this seat (the seat's copy keeps it alive; ``ns`` itself is closed)."""
         os.dup2(ns.fd, self.fd, inheritable=False)
-        old, self.current = self.current, ns
-        if old is not None:
-            old.close()
+        ns.close()
+        self.filled = True
 
     def close(self) -> None:
-        if self.current is not None:
-            self.current.close()
-            self.current = None
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1

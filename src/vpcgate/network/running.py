@@ -139,6 +139,12 @@ class GuardLauncher:
     def limits_memory(self) -> bool:
         return self.confinement is not None and self.confinement.memory_mb is not None
 
+    def pass_fds(self) -> tuple[int, ...]:
+        return ()
+
+    def spawned(self, fds: tuple[int, ...]) -> None:
+        pass
+
     def listen(self) -> Any:
         return HostLauncher().listen()
 
@@ -161,6 +167,12 @@ class _GuardedEnv:
 
     def limits_memory(self) -> bool:
         return self.inner.limits_memory()
+
+    def pass_fds(self) -> tuple[int, ...]:
+        return self.inner.pass_fds()
+
+    def spawned(self, fds: tuple[int, ...]) -> None:
+        self.inner.spawned(fds)
 
     def listen(self) -> Any:
         return self.inner.listen()

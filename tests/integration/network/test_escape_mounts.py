@@ -1,5 +1,7 @@
 """The escape-attempt suite, mounts: one function's code looks for another's processes and /tmp files.
 
+(Each worker is an execution environment with a /tmp of its own: ``test_tmp_per_worker.py``.)
+
 Function B runs a worker (a marker in its argv, a file in its /tmp); function A, through the real
 launcher argv (``nsenter --mount`` + ``setpriv``), lists /proc, reads B's cmdline, looks in /tmp and
 tries to unmount its private /proc and /tmp. Controls: A sees its own process and file, and the
@@ -87,11 +89,16 @@ def code_outside_tmp() -> Iterator[Path]:
 async def _spawn(
     launcher: EniLauncher | ConfinedHostLauncher, argv: list[str], code_dir: Path
 ) -> asyncio.subprocess.Process:
+    """As ``Worker._spawn`` does: argv, environment, the launcher's descriptors, then ``spawned``."""
     command = launcher.command(argv)
     env = launcher.env({"PATH": "/usr/bin:/bin", "LAMBDA_TASK_ROOT": str(code_dir)})
-    return await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, env=env, cwd=code_dir
-    )
+    own = launcher.pass_fds()
+    try:
+        return await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.PIPE, env=env, cwd=code_dir, pass_fds=own
+        )
+    finally:
+        launcher.spawned(own)
 
 
 async def _look(
@@ -144,9 +151,10 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
         assert (await _look(lab, la, lab.workdir, [], marker))["tmp"] == sorted(
             {lab.workdir.name, f"{marker}-a", *OWN_TMP}
         )
-        # and B, in a worker started after A wrote: its own file (its workers share its /tmp), not A's
+        # and B, in a worker started after A wrote: a new execution environment, so a /tmp of its
+        # own (neither A's file nor that of B's running worker)
         b_sees = (await _look(lab, lb, code_outside_tmp, [], f"{marker}-again"))["tmp"]
-        assert f"{marker}-b" in b_sees and f"{marker}-a" not in b_sees, b_sees
+        assert b_sees == sorted({f"{marker}-again-a", *OWN_TMP}), b_sees
         assert not (Path("/tmp") / f"{marker}-a").exists()
         assert not (Path("/tmp") / f"{marker}-b").exists()
     finally:
