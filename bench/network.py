@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from vpcgate.functions.launch import Launcher
 from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec, VpcConfig
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.network.confine import UidAllocator
@@ -188,9 +189,16 @@ class _ColdStarts:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def _spawn_exit_ms(argv: list[str], env: dict[str, str]) -> float:
+def _spawn_exit_ms(launcher: Launcher) -> float:
+    """One start as ``Worker._spawn`` does it (with private mounts, each start makes its namespace)."""
     start = time.perf_counter()
-    subprocess.run(argv, env=env, cwd="/", check=True)
+    argv = launcher.command(["/bin/true"])
+    env = launcher.env({TASK_ROOT: "/"})
+    own = launcher.pass_fds()
+    try:
+        subprocess.run(argv, env=env, cwd="/", check=True, pass_fds=own)
+    finally:
+        launcher.spawned(own)
     return (time.perf_counter() - start) * 1000
 
 
@@ -208,13 +216,13 @@ async def _launcher_rows(net: NamespaceNetwork) -> list[tuple[str, str]]:
             launchers = FunctionLaunchers(net, UidAllocator(2_000_800_000 + private), private_mounts=private)
             await launchers.prepare([spec])
             launcher = launchers.launcher_for(spec)
-            argvs[private] = (launcher.command(["/bin/true"]), launcher.env({TASK_ROOT: "/"}), launchers)
+            argvs[private] = (launcher, launchers)
         samples: dict[bool, list[float]] = {False: [], True: []}
         for _ in range(LAUNCHES):
-            for private, (argv, env, _) in argvs.items():
-                samples[private].append(_spawn_exit_ms(argv, env))
+            for private, (launcher, _) in argvs.items():
+                samples[private].append(_spawn_exit_ms(launcher))
         where = "VPC" if spec.vpc_config else "no-VPC"
-        for private, (_, _, launchers) in argvs.items():
+        for private, (_, launchers) in argvs.items():
             launchers.close()
             how = "with" if private else "without"
             rows.append(
