@@ -48,6 +48,7 @@ class FunctionSpec:
     role_arn: str | None = None
     architectures: tuple[str, ...] = ("x86_64",)
     template_dir: Path | None = None
+    ephemeral_storage_mb: int = 512  # each execution environment's /tmp (EphemeralStorage.Size)
 
 
 @dataclass(frozen=True)

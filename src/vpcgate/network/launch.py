@@ -64,13 +64,6 @@ def code_paths(spec: FunctionSpec) -> list[Path]:
     return [path if path.suffix != ".zip" else path.parent]
 
 
-def ephemeral_mb(spec: FunctionSpec) -> int:
-    """The size of the function's /tmp: EphemeralStorage.Size once the model carries it (as
-    ``ephemeral_storage_mb``; it does not yet), else Lambda's default of 512 MB."""
-    size = getattr(spec, "ephemeral_storage_mb", None)
-    return size if isinstance(size, int) and size > 0 else DEFAULT_TMP_MB
-
-
 class FunctionMounts:
     """One function's mount namespaces: a fresh one for each worker, handed to that worker alone.
 
@@ -323,7 +316,7 @@ class FunctionLaunchers:
         if not self._private_mounts:
             return None
         if spec.name not in self._mounts:
-            self._mounts[spec.name] = FunctionMounts(code_paths(spec), ephemeral_mb(spec), net)
+            self._mounts[spec.name] = FunctionMounts(code_paths(spec), spec.ephemeral_storage_mb, net)
         return self._mounts[spec.name]
 
     def close(self) -> None:

@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +54,6 @@ exports.handler = async (event) => {
   return { pid: process.pid, tmp: fs.readdirSync("/tmp").sort(), shm: fs.readdirSync("/dev/shm").sort() };
 };
 """
-
-
-@dataclass(frozen=True)
-class SizedSpec(FunctionSpec):
-    """A spec carrying EphemeralStorage.Size the way ``launch.ephemeral_mb`` reads it."""
-
-    ephemeral_storage_mb: int = 512
 
 
 def _mounts() -> list[str]:
@@ -150,9 +142,13 @@ async def test_concurrent_invocations_have_their_own_tmp_and_a_warm_worker_keeps
 async def test_each_worker_tmp_follows_ephemeral_storage(
     launchers: FunctionLaunchers, work_dir: Path
 ) -> None:
-    base = make_spec("tmpenv-sized", "python3.11", PYTHON, vpc_config=VpcConfig(("subnet-a1",), ("sg-fn",)))
-    fields = {name: getattr(base, name) for name in base.__dataclass_fields__}
-    spec = SizedSpec(**fields, ephemeral_storage_mb=1024)
+    spec = make_spec(
+        "tmpenv-sized",
+        "python3.11",
+        PYTHON,
+        vpc_config=VpcConfig(("subnet-a1",), ("sg-fn",)),
+        ephemeral_storage_mb=1024,
+    )
     service = await _service(launchers, work_dir, spec)
     try:
         answers = await asyncio.gather(*(_call(service, spec.name, f"m-{i}", 0.3) for i in range(2)))

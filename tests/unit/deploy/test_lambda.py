@@ -42,6 +42,7 @@ def test_defaults_and_generated_name(tmp_path: Path) -> None:
     assert spec.name.startswith("app-Fn-") and len(spec.name) <= 64
     assert spec.arn == f"arn:aws:lambda:us-east-1:000000000000:function:{spec.name}"
     assert (spec.timeout_seconds, spec.memory_mb, spec.vpc_config, spec.environment) == (3, 128, None, {})
+    assert spec.ephemeral_storage_mb == 512
     assert spec.code.kind is CodeKind.INLINE
     assert spec.code.inline_source == BASE["Code"]["ZipFile"]
     assert spec.template_dir == tmp_path.resolve()
@@ -57,6 +58,7 @@ def test_all_properties(tmp_path: Path) -> None:
         VpcConfig={"SubnetIds": ["subnet-0123abcd"], "SecurityGroupIds": ["sg-0123abcd"]},
         ReservedConcurrentExecutions=5,
         Architectures=["arm64"],
+        EphemeralStorage={"Size": "10240"},
     )
     assert spec.name == "my-fn"
     assert (spec.timeout_seconds, spec.memory_mb, spec.reserved_concurrency) == (900, 10240, 5)
@@ -64,6 +66,7 @@ def test_all_properties(tmp_path: Path) -> None:
     assert spec.vpc_config is not None
     assert spec.vpc_config.subnet_ids == ("subnet-0123abcd",)
     assert spec.architectures == ("arm64",)
+    assert spec.ephemeral_storage_mb == 10240
     assert spec.role_arn == BASE["Role"]
 
 
@@ -95,6 +98,8 @@ def test_local_code_directory_zip_and_plain_string(tmp_path: Path) -> None:
         ({"Environment": {"Variables": {"AWS_REGION": "x"}}}, "Environment/Variables/AWS_REGION", "reserved"),
         ({"Environment": {"Variables": {"1A": "x"}}}, "Environment/Variables/1A", "must match"),
         ({"Architectures": ["mips"]}, "Architectures", "x86_64"),
+        ({"EphemeralStorage": {"Size": 511}}, "EphemeralStorage/Size", "between 512 and 10240"),
+        ({"EphemeralStorage": {}}, "EphemeralStorage/Size", "must be an integer"),
     ],
 )
 def test_property_errors_point_at_the_property(

@@ -7,8 +7,9 @@ https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lamb
   ``aws cloudformation package`` / SAM users write it before packaging, is a local directory or
   ``.zip`` file relative to the template. ``S3Bucket``/``S3Key`` and ``ImageUri`` are refused:
   only local code runs here.
-- Timeout 1..900 (default 3), MemorySize 128..10240 (default 128), Environment.Variables values as
-  text, VpcConfig (SubnetIds, SecurityGroupIds), ReservedConcurrentExecutions >= 0, Architectures.
+- Timeout 1..900 (default 3), MemorySize 128..10240 (default 128), EphemeralStorage.Size 512..10240
+  (default 512), Environment.Variables values as text, VpcConfig (SubnetIds, SecurityGroupIds),
+  ReservedConcurrentExecutions >= 0, Architectures.
 - Role is required by AWS; locally a missing Role is only a warning (IAM is not evaluated).
 - FunctionName: 1..64 of ``[a-zA-Z0-9-_]``; generated as ``{stack}-{logicalId}-{SUFFIX}`` otherwise.
 - Ref = the name; GetAtt Arn = ``arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME``.
@@ -108,6 +109,7 @@ class FunctionProvider:
             role_arn=props.text("Role"),
             architectures=_architectures(props),
             template_dir=ctx.template_path.parent.resolve(),
+            ephemeral_storage_mb=_ephemeral_storage(props),
         )
         return Deployed(res.logical_id, res.resource_type, name, {"Arn": arn}, spec)
 
@@ -190,6 +192,23 @@ def _vpc_config(props: Props) -> VpcConfig | None:
     if not lists["SubnetIds"] and not lists["SecurityGroupIds"]:
         return None  # AWS: empty lists mean "not connected to a VPC"
     return VpcConfig(subnet_ids=lists["SubnetIds"], security_group_ids=lists["SecurityGroupIds"])
+
+
+def _ephemeral_storage(props: Props) -> int:
+    """EphemeralStorage.Size in MB, 512..10,240 (512 when absent): each execution environment's /tmp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-ephemeralstorage.html
+    """
+    if not props.has("EphemeralStorage"):
+        return 512
+    size = props.mapping("EphemeralStorage").get("Size")
+    text = scalar_text(size)
+    if text is None or not text.isdigit():
+        raise props.error("EphemeralStorage.Size must be an integer (MB)", "EphemeralStorage", "Size")
+    if not 512 <= int(text) <= 10240:
+        raise props.error(
+            f"EphemeralStorage.Size must be between 512 and 10240, not {text}", "EphemeralStorage", "Size"
+        )
+    return int(text)
 
 
 def _architectures(props: Props) -> tuple[str, ...]:
