@@ -13,25 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._specs import inline_spec
 from vpcgate.functions.events import ManualTimers
 from vpcgate.functions.invocation import InvocationType
-from vpcgate.functions.model import CodeKind, EventInvokeConfig, FunctionCode, FunctionSpec
+from vpcgate.functions.model import EventInvokeConfig
 from vpcgate.functions.service import FunctionService, ServiceConfig
 
 ROUNDS = 2000
 RETRIED = 300
 PAYLOAD = b'{"ping": 1}'
-
-
-def _spec(name: str, source: str) -> FunctionSpec:
-    return FunctionSpec(
-        logical_id=name,
-        name=name,
-        arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
-        runtime="python3.11",
-        handler="index.handler",
-        code=FunctionCode(CodeKind.INLINE, inline_source=source),
-    )
 
 
 async def _sync_p50(service: FunctionService) -> float:
@@ -70,8 +60,10 @@ async def _main(work: Path) -> list[tuple[str, str]]:
     timers = ManualTimers()
     service = FunctionService(ServiceConfig(work_dir=work), log_sink=None, timers=timers)
     try:
-        service.deploy(_spec("ok", "def handler(event, context):\n    return event\n"))
-        service.deploy(_spec("fails", "def handler(event, context):\n    raise ValueError('no')\n"))
+        service.deploy(inline_spec("ok", "python3.11", "def handler(event, context):\n    return event\n"))
+        service.deploy(
+            inline_spec("fails", "python3.11", "def handler(event, context):\n    raise ValueError('no')\n")
+        )
         service.set_event_invoke_configs([EventInvokeConfig("C", "fails", "$LATEST")])
         for _ in range(200):
             await service.invoke("ok", PAYLOAD)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec
+from bench._specs import inline_spec
 from vpcgate.functions.service import FunctionService, ServiceConfig
 
 PYTHON = "def handler(event, context):\n    return event\n"
@@ -25,17 +25,6 @@ WARM_CALLS = 3000
 THROUGHPUT_CALLS = 6000
 COLD_STARTS = 10
 PAYLOAD = b'{"ping": 1}'
-
-
-def _spec(name: str, runtime: str, source: str) -> FunctionSpec:
-    return FunctionSpec(
-        logical_id=name,
-        name=name,
-        arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
-        runtime=runtime,
-        handler="index.handler",
-        code=FunctionCode(CodeKind.INLINE, inline_source=source),
-    )
 
 
 def _pct(samples: list[float], q: float) -> float:
@@ -73,7 +62,7 @@ async def _cold(service: FunctionService, runtime: str, source: str) -> list[flo
     samples = []
     for i in range(COLD_STARTS):
         name = f"cold-{runtime}-{i}"
-        service.deploy(_spec(name, runtime, source))
+        service.deploy(inline_spec(name, runtime, source))
         result = await service.invoke(name, PAYLOAD)
         match = _INIT.search(result.log)
         assert match, result.log
@@ -87,11 +76,11 @@ async def _measure(rows: list[tuple[str, str]], loop_name: str) -> None:
         service = FunctionService(ServiceConfig(work_dir=Path(work)), log_sink=None)
         try:
             for runtime, label, source in (("python3.11", "python", PYTHON), ("nodejs20.x", "node", NODE)):
-                service.deploy(_spec(label, runtime, source))
+                service.deploy(inline_spec(label, runtime, source))
                 warm = await _warm(service, label)
                 rows.append((f"{loop_name}: warm invoke {label} p50", f"{statistics.median(warm):.0f} µs"))
                 rows.append((f"{loop_name}: warm invoke {label} p99", f"{_pct(warm, 0.99):.0f} µs"))
-                service.deploy(_spec(f"{label}-tp", runtime, source))
+                service.deploy(inline_spec(f"{label}-tp", runtime, source))
                 rate = await _throughput(service, f"{label}-tp")
                 rows.append((f"{loop_name}: {label} invocations/s, 2 workers", f"{rate:,.0f}"))
                 cold = await _cold(service, runtime, source)

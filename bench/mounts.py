@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -20,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec
+from bench._specs import ECHO, INIT_DURATION, inline_spec
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.network.confine import UidAllocator
 from vpcgate.network.launch import ConfinedHostLauncher, FunctionMounts, code_paths
@@ -28,11 +27,6 @@ from vpcgate.network.mounts import MountNamespace
 
 BUILDS = 200
 COLD_STARTS = 20
-HANDLERS = {
-    "python3.11": "def handler(event, context):\n    return event\n",
-    "nodejs20.x": "exports.handler = async (event) => event;\n",
-}
-_INIT = re.compile(r"Init Duration: ([0-9.]+) ms")
 
 
 def _build_ms(net: Path | None) -> float:
@@ -57,24 +51,13 @@ def _build_rows() -> list[tuple[str, str]]:
     ]
 
 
-def _spec(name: str, runtime: str) -> FunctionSpec:
-    return FunctionSpec(
-        logical_id=name,
-        name=name,
-        arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
-        runtime=runtime,
-        handler="index.handler",
-        code=FunctionCode(CodeKind.INLINE, inline_source=HANDLERS[runtime]),
-    )
-
-
 class _Restarts:
     """One function, its worker started COLD_STARTS times (the pool closed in between)."""
 
     def __init__(self, runtime: str, private_mounts: bool, uid_base: int) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="vpcgate-bench-mounts-", dir="/var/tmp"))
         os.chmod(self.work, 0o755)
-        self.spec = _spec(f"restart-{int(private_mounts)}", runtime)
+        self.spec = inline_spec(f"restart-{int(private_mounts)}", runtime, ECHO[runtime])
         confinement = UidAllocator(uid_base).confinement(self.spec.name, lambda_limits=True, memory_mb=128)
         mounts = FunctionMounts(code_paths(self.spec)) if private_mounts else None
         self.launcher = ConfinedHostLauncher(confinement, mounts)
@@ -86,7 +69,7 @@ class _Restarts:
 
     async def one(self) -> None:
         result = await self.service.invoke(self.spec.name, b"{}")
-        match = _INIT.search(result.log)
+        match = INIT_DURATION.search(result.log)
         assert match, result.log
         self.samples.append(float(match.group(1)))
         await self.service.pool(self.spec.name).close()
@@ -100,7 +83,7 @@ class _Restarts:
 
 async def _cold_rows() -> list[tuple[str, str]]:
     rows = []
-    for runtime in HANDLERS:
+    for runtime in ECHO:
         plain, private = _Restarts(runtime, False, 2_000_950_000), _Restarts(runtime, True, 2_000_960_000)
         try:
             for _ in range(COLD_STARTS):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -23,11 +22,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
+from bench._specs import ECHO, INIT_DURATION, inline_spec
 from vpcgate.functions.launch import Launcher
-from vpcgate.functions.model import CodeKind, FunctionCode, FunctionSpec, VpcConfig
+from vpcgate.functions.model import FunctionSpec, VpcConfig
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.network.confine import UidAllocator
 from vpcgate.network.enforce import netns, ruleset
@@ -55,11 +54,7 @@ while True:
 REQUESTS = 400
 COLD_STARTS = 20
 LAUNCHES = 60
-HANDLERS = {
-    "python3.11": "def handler(event, context):\n    return event\n",
-    "nodejs20.x": "exports.handler = async (event) => event;\n",
-}
-_INIT = re.compile(r"Init Duration: ([0-9.]+) ms")
+VPC = VpcConfig(("subnet-bench",), ("sg-fn",))
 
 
 def _topology(python: str) -> tuple[Topology, Instance]:
@@ -150,25 +145,15 @@ async def _build_and_measure(python: str) -> list[tuple[str, str]]:
     return rows
 
 
-def _vpc_spec(name: str, runtime: str) -> FunctionSpec:
-    return FunctionSpec(
-        logical_id=name,
-        name=name,
-        arn=f"arn:aws:lambda:us-east-1:000000000000:function:{name}",
-        runtime=runtime,
-        handler="index.handler",
-        code=FunctionCode(CodeKind.INLINE, inline_source=HANDLERS[runtime]),
-        vpc_config=VpcConfig(("subnet-bench",), ("sg-fn",)),
-    )
-
-
 class _ColdStarts:
     """Fresh VPC functions (each its own uid, ENI and mounts) started one at a time; Init Duration."""
 
     def __init__(self, net: NamespaceNetwork, runtime: str, private_mounts: bool, uid_base: int) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="vpcgate-bench-cold-"))
         os.chmod(self.work, 0o755)
-        self.specs = [_vpc_spec(f"cold-{i}", runtime) for i in range(COLD_STARTS)]
+        self.specs = [
+            inline_spec(f"cold-{i}", runtime, ECHO[runtime], vpc_config=VPC) for i in range(COLD_STARTS)
+        ]
         self.launchers = FunctionLaunchers(net, UidAllocator(uid_base), private_mounts=private_mounts)
         self.service = FunctionService(
             ServiceConfig(work_dir=self.work), launcher_for=self.launchers.launcher_for, log_sink=None
@@ -178,7 +163,7 @@ class _ColdStarts:
     async def one(self, spec: FunctionSpec) -> None:
         self.service.deploy(spec)
         result = await self.service.invoke(spec.name, b"{}")
-        match = _INIT.search(result.log)
+        match = INIT_DURATION.search(result.log)
         assert match, result.log
         self.samples.append(float(match.group(1)))
         await self.service.pool(spec.name).close()
@@ -206,8 +191,8 @@ async def _launcher_rows(net: NamespaceNetwork) -> list[tuple[str, str]]:
     """What a launcher's argv alone costs: spawn→exit of /bin/true through it, interleaved, for a
     VPC function and one without VpcConfig, with and without private mounts."""
     specs = [
-        _vpc_spec("argv-vpc", "python3.11"),
-        replace(_vpc_spec("argv-host", "python3.11"), vpc_config=None),
+        inline_spec("argv-vpc", "python3.11", ECHO["python3.11"], vpc_config=VPC),
+        inline_spec("argv-host", "python3.11", ECHO["python3.11"]),
     ]
     rows = []
     for spec in specs:
@@ -242,7 +227,7 @@ async def _cold_rows(python: str) -> list[tuple[str, str]]:
     rows = []
     try:
         rows += await _launcher_rows(net)
-        for runtime in HANDLERS:
+        for runtime in ECHO:
             plain = _ColdStarts(net, runtime, False, 2_000_600_000)
             private = _ColdStarts(net, runtime, True, 2_000_700_000)
             try:
