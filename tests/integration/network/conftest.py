@@ -113,6 +113,23 @@ class LogTap(logging.Handler):
             await asyncio.sleep(0.02)
 
 
+def host_mounts() -> list[str]:
+    """vpcgate's own mount table (mountinfo): a confined worker must never add to it."""
+    return Path("/proc/self/mountinfo").read_text().splitlines()
+
+
+@pytest.fixture
+def outside_tmp() -> Iterator[Path]:
+    """A directory outside /tmp (so nothing is bound back into a private /tmp) that the functions'
+    unprivileged uids can traverse."""
+    path = Path(tempfile.mkdtemp(prefix="vpcgate-outside-tmp-", dir="/var/tmp"))
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture
 def log_tap() -> Iterator[LogTap]:
     tap = LogTap()

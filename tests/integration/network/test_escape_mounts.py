@@ -14,17 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.integration.functions.conftest import make_spec
-from tests.integration.network.conftest import Lab, LogTap, needs_root
+from tests.integration.network.conftest import Lab, LogTap, host_mounts, needs_root
 from vpcgate.functions.model import FunctionSpec, VpcConfig
 from vpcgate.network.confine import UidAllocator
 from vpcgate.network.launch import ConfinedHostLauncher, EniLauncher, FunctionLaunchers
@@ -67,23 +62,8 @@ time.sleep(60)
 """
 
 
-def _mounts() -> list[str]:
-    """The host's mount table, minus the fields that change without a mount (none do, today)."""
-    return Path("/proc/self/mountinfo").read_text().splitlines()
-
-
 def _spec(name: str, vpc: VpcConfig | None) -> FunctionSpec:
     return make_spec(name, "python3.11", "", vpc_config=vpc)
-
-
-@pytest.fixture
-def code_outside_tmp() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="vpcgate-code-", dir="/var/tmp"))
-    os.chmod(path, 0o755)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 async def _spawn(
@@ -111,7 +91,7 @@ async def _look(
     return result
 
 
-async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_outside_tmp: Path) -> None:
+async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, outside_tmp: Path) -> None:
     marker = f"vpcgate-{uuid.uuid4().hex}"
     host_file = Path("/tmp") / f"{marker}-host"
     host_file.write_text("the host's")
@@ -120,22 +100,20 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
     fa, fb, fh = _spec("fa", vpc), _spec("fb", vpc), _spec("fh", None)
     launchers = FunctionLaunchers(lab.network, UidAllocator(2_000_400_000), private_mounts=True)
     await launchers.prepare([fa, fb, fh])  # the ENI's namespace is mounted on the host: before
-    before = _mounts()
+    before = host_mounts()
     la, lb, lh = launchers.launcher_for(fa), launchers.launcher_for(fb), launchers.launcher_for(fh)
-    victim = await _spawn(
-        lb, [lab.python, "-I", "-c", VICTIM, marker, "victim-argv-marker"], code_outside_tmp
-    )
+    victim = await _spawn(lb, [lab.python, "-I", "-c", VICTIM, marker, "victim-argv-marker"], outside_tmp)
     try:
         assert victim.stdout is not None
         started = json.loads(await asyncio.wait_for(victim.stdout.readline(), 20))
         # B's /tmp: empty, but for vpcgate's own checkout when that lies under /tmp (CI clones there)
-        assert started == {"tmp": OWN_TMP, "cwd": str(code_outside_tmp)}, started
+        assert started == {"tmp": OWN_TMP, "cwd": str(outside_tmp)}, started
         # the worker itself (after nsenter, setpriv and sh exec in place): the host sees its argv
         assert "victim-argv-marker" in Path(f"/proc/{victim.pid}/cmdline").read_text()
-        assert _mounts() == before  # nothing mounted on the host, even while running
+        assert host_mounts() == before  # nothing mounted on the host, even while running
 
         others = [victim.pid, os.getpid(), 1, *(p.pid for p in lab.instances.values() if p.pid)]
-        for launcher, code_dir in ((la, lab.workdir), (lh, code_outside_tmp)):
+        for launcher, code_dir in ((la, lab.workdir), (lh, outside_tmp)):
             seen = await _look(lab, launcher, code_dir, others, marker)
             assert seen["me"] in seen["pids"]  # control: the listing works
             assert not set(others) & set(seen["pids"]), seen
@@ -153,7 +131,7 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
         )
         # and B, in a worker started after A wrote: a new execution environment, so a /tmp of its
         # own (neither A's file nor that of B's running worker)
-        b_sees = (await _look(lab, lb, code_outside_tmp, [], f"{marker}-again"))["tmp"]
+        b_sees = (await _look(lab, lb, outside_tmp, [], f"{marker}-again"))["tmp"]
         assert b_sees == sorted({f"{marker}-again-a", *OWN_TMP}), b_sees
         assert not (Path("/tmp") / f"{marker}-a").exists()
         assert not (Path("/tmp") / f"{marker}-b").exists()
@@ -162,11 +140,11 @@ async def test_a_function_sees_no_other_process_and_no_other_tmp(lab: Lab, code_
         await victim.wait()
         launchers.close()
         host_file.unlink()
-    assert _mounts() == before
+    assert host_mounts() == before
 
 
 async def test_an_instance_gets_its_own_tmp_and_proc(lab: Lab, log_tap: LogTap) -> None:
-    before = _mounts()
+    before = host_mounts()
     marker = f"vpcgate-{uuid.uuid4().hex}"
     script = (
         f"#!{lab.python}\n"
@@ -194,4 +172,4 @@ async def test_an_instance_gets_its_own_tmp_and_proc(lab: Lab, log_tap: LogTap) 
     # its directory, its script's and (when under /tmp) vpcgate's own checkout
     assert lab.workdir.name in seen["tmp"] and len(seen["tmp"]) == 2 + len(OWN_TMP)
     assert not (Path("/tmp") / marker).exists()
-    assert _mounts() == before
+    assert host_mounts() == before

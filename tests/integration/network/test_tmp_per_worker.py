@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.integration.functions.conftest import make_spec
-from tests.integration.network.conftest import Lab, needs_root
+from tests.integration.network.conftest import Lab, host_mounts, needs_root
 from vpcgate.functions.model import FunctionSpec, VpcConfig
 from vpcgate.functions.service import FunctionService, ServiceConfig
 from vpcgate.network.confine import UidAllocator
@@ -56,21 +53,6 @@ exports.handler = async (event) => {
 """
 
 
-def _mounts() -> list[str]:
-    return Path("/proc/self/mountinfo").read_text().splitlines()
-
-
-@pytest.fixture
-def work_dir() -> Iterator[Path]:
-    """Outside /tmp (nothing bound back) and reachable by the functions' uids."""
-    path = Path(tempfile.mkdtemp(prefix="vpcgate-tmpenv-", dir="/var/tmp"))
-    os.chmod(path, 0o755)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 @pytest.fixture
 async def launchers(lab: Lab) -> AsyncIterator[FunctionLaunchers]:
     found = FunctionLaunchers(lab.network, UidAllocator(2_000_900_000), private_mounts=True)
@@ -80,10 +62,10 @@ async def launchers(lab: Lab) -> AsyncIterator[FunctionLaunchers]:
         found.close()
 
 
-async def _service(launchers: FunctionLaunchers, work_dir: Path, spec: FunctionSpec) -> FunctionService:
+async def _service(launchers: FunctionLaunchers, outside_tmp: Path, spec: FunctionSpec) -> FunctionService:
     await launchers.prepare([spec])
     service = FunctionService(
-        ServiceConfig(work_dir=work_dir), launcher_for=launchers.launcher_for, log_sink=None
+        ServiceConfig(work_dir=outside_tmp), launcher_for=launchers.launcher_for, log_sink=None
     )
     service.deploy(spec)
     return service
@@ -108,14 +90,14 @@ async def _call(service: FunctionService, name: str, marker: str, sleep: float) 
 )
 async def test_concurrent_invocations_have_their_own_tmp_and_a_warm_worker_keeps_its_own(
     launchers: FunctionLaunchers,
-    work_dir: Path,
+    outside_tmp: Path,
     runtime: str,
     source: str,
     vpc: VpcConfig | None,
 ) -> None:
     spec = make_spec(f"tmpenv-{runtime[:4]}", runtime, source, vpc_config=vpc)
-    service = await _service(launchers, work_dir, spec)  # an ENI's namespace is mounted: before
-    before = _mounts()
+    service = await _service(launchers, outside_tmp, spec)  # an ENI's namespace is mounted: before
+    before = host_mounts()
     try:
         one, two = f"m-{uuid.uuid4().hex}", f"m-{uuid.uuid4().hex}"
         first, second = await asyncio.gather(
@@ -125,7 +107,7 @@ async def test_concurrent_invocations_have_their_own_tmp_and_a_warm_worker_keeps
         assert first["tmp"] == sorted([one, *OWN_TMP]), first
         assert second["tmp"] == sorted([two, *OWN_TMP]), second
         assert (first["shm"], second["shm"]) == ([one], [two])
-        assert _mounts() == before  # nothing mounted on the host, even while they run
+        assert host_mounts() == before  # nothing mounted on the host, even while they run
 
         three = f"m-{uuid.uuid4().hex}"
         warm = await _call(service, spec.name, three, 0)
@@ -136,11 +118,11 @@ async def test_concurrent_invocations_have_their_own_tmp_and_a_warm_worker_keeps
         assert not any((Path("/tmp") / m).exists() for m in (one, two, three))
     finally:
         await service.shutdown()
-    assert _mounts() == before
+    assert host_mounts() == before
 
 
 async def test_each_worker_tmp_follows_ephemeral_storage(
-    launchers: FunctionLaunchers, work_dir: Path
+    launchers: FunctionLaunchers, outside_tmp: Path
 ) -> None:
     spec = make_spec(
         "tmpenv-sized",
@@ -149,7 +131,7 @@ async def test_each_worker_tmp_follows_ephemeral_storage(
         vpc_config=VpcConfig(("subnet-a1",), ("sg-fn",)),
         ephemeral_storage_mb=1024,
     )
-    service = await _service(launchers, work_dir, spec)
+    service = await _service(launchers, outside_tmp, spec)
     try:
         answers = await asyncio.gather(*(_call(service, spec.name, f"m-{i}", 0.3) for i in range(2)))
         assert len({a["pid"] for a in answers}) == 2
