@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import signal
@@ -41,6 +40,7 @@ import uvloop
 
 from vpcgate.http.limits import DEFAULT_LIMITS, ServerLimits
 from vpcgate.http.server import Handler, HttpServer
+from vpcgate.syscalls import prctl
 
 __all__ = ["WorkerMain", "bind", "run", "serve_handler", "serve_workers"]
 
@@ -225,8 +225,5 @@ async def _worker_main(main: WorkerMain, listener: socket.socket) -> None:
 
 def _die_with_parent() -> None:
     """Linux: SIGTERM this process when the supervisor dies (prctl PR_SET_PDEATHSIG)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the worker outlives a killed supervisor
-        pass
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: it outlives a killed supervisor
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))

@@ -28,7 +28,6 @@ Errors::
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import signal
@@ -39,6 +38,7 @@ from pathlib import Path
 
 from vpcgate.network import mounts as mountns
 from vpcgate.network.enforce import netns
+from vpcgate.syscalls import prctl
 
 PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
@@ -46,15 +46,6 @@ PR_SET_NO_NEW_PRIVS = 38
 DEFAULT_UID_BASE = 2_000_000_000
 LAMBDA_PROCESSES = 1024
 LAMBDA_FILES = 1024
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-
-
-def _prctl(option: int, arg: int) -> None:
-    if _libc.prctl(option, arg, 0, 0, 0) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"prctl({option}): {os.strerror(err)}")
 
 
 def reachable_by_others(path: Path) -> bool:
@@ -130,13 +121,13 @@ class Confinement:
                 resource.setrlimit(resource.RLIMIT_NPROC, (LAMBDA_PROCESSES, LAMBDA_PROCESSES))
                 resource.setrlimit(resource.RLIMIT_NOFILE, (LAMBDA_FILES, LAMBDA_FILES))
             for cap in caps:
-                _prctl(PR_CAPBSET_DROP, cap)
+                prctl(PR_CAPBSET_DROP, cap)
             if not keep:  # (in a user namespace, setgroups is denied and only uid 0 exists)
                 os.setgroups([])
                 os.setresgid(gid, gid, gid)
                 os.setresuid(uid, uid, uid)
-            _prctl(PR_SET_NO_NEW_PRIVS, 1)
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            prctl(PR_SET_NO_NEW_PRIVS, 1)
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             os.umask(0o077)
 
         return enter

@@ -185,8 +185,31 @@ class RuntimePortGuard:
         return "\n".join(lines) + "\n"
 
 
+class _Confined:
+    """What both confining launchers do alike: a fresh mount namespace for each start (when private
+    mounts are on) handed to that one child, and RLIMIT_DATA set in ``command()``."""
+
+    confinement: Confinement
+    mounts: FunctionMounts | None
+
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        if self.mounts is not None:
+            self.mounts.prepare(env.get(TASK_ROOT))
+        return dict(env)
+
+    def pass_fds(self) -> tuple[int, ...]:
+        return self.mounts.hand_over() if self.mounts is not None else ()
+
+    def spawned(self, fds: tuple[int, ...]) -> None:
+        if self.mounts is not None:
+            self.mounts.spawned(fds)
+
+    def limits_memory(self) -> bool:
+        return self.confinement.memory_mb is not None
+
+
 @dataclass
-class EniLauncher:
+class EniLauncher(_Confined):
     """Starts a function's workers inside its ENI, as the function's own unprivileged uid."""
 
     eni: Eni
@@ -203,23 +226,8 @@ class EniLauncher:
         drop = replace(self.confinement, netns=None)
         return [*enter, *drop.wrap_argv([*CHDIR_TASK_ROOT, *argv])]
 
-    def env(self, env: Mapping[str, str]) -> dict[str, str]:
-        if self.mounts is not None:
-            self.mounts.prepare(env.get(TASK_ROOT))
-        return dict(env)
-
-    def pass_fds(self) -> tuple[int, ...]:
-        return self.mounts.hand_over() if self.mounts is not None else ()
-
-    def spawned(self, fds: tuple[int, ...]) -> None:
-        if self.mounts is not None:
-            self.mounts.spawned(fds)
-
     def user(self) -> tuple[int, int] | None:
         return None  # dropped by setpriv in command(), after the namespace is entered
-
-    def limits_memory(self) -> bool:
-        return self.confinement.memory_mb is not None
 
     def listen(self) -> tuple[socket.socket, str]:
         sock = netns.call_in(self.eni.netns, _listen_here)
@@ -229,7 +237,7 @@ class EniLauncher:
 
 
 @dataclass
-class ConfinedHostLauncher:
+class ConfinedHostLauncher(_Confined):
     """The host's network (no VpcConfig), the function's own unprivileged uid."""
 
     confinement: Confinement
@@ -242,23 +250,8 @@ class ConfinedHostLauncher:
         enter = ["nsenter", self.mounts.nsenter_option(), "--"]
         return [*enter, *self.confinement.wrap_argv([*CHDIR_TASK_ROOT, *argv])]
 
-    def env(self, env: Mapping[str, str]) -> dict[str, str]:
-        if self.mounts is not None:
-            self.mounts.prepare(env.get(TASK_ROOT))
-        return dict(env)
-
-    def pass_fds(self) -> tuple[int, ...]:
-        return self.mounts.hand_over() if self.mounts is not None else ()
-
-    def spawned(self, fds: tuple[int, ...]) -> None:
-        if self.mounts is not None:
-            self.mounts.spawned(fds)
-
     def user(self) -> tuple[int, int] | None:
         return None
-
-    def limits_memory(self) -> bool:
-        return self.confinement.memory_mb is not None
 
     def listen(self) -> tuple[socket.socket, str]:
         sock = _listen_here()

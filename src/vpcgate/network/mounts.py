@@ -53,44 +53,28 @@ Errors::
 
 from __future__ import annotations
 
-import ctypes
 import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_NOEXEC = 8
-MS_BIND = 4096
-MS_REC = 16384
-MS_PRIVATE = 1 << 18
+from vpcgate import syscalls
+from vpcgate.syscalls import (
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_REC,
+    mount,
+)
+
 TMP = Path("/tmp")
 SHM = Path("/dev/shm")
 DEFAULT_TMP_MB = 512  # Lambda's default ephemeral storage
 SHM_MB = 64
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-
-
-def _check(rc: int, what: str) -> None:
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _mount(source: str | None, target: Path, fstype: str | None, flags: int, data: str | None) -> None:
-    rc = _libc.mount(
-        source.encode() if source else None,
-        str(target).encode(),
-        fstype.encode() if fstype else None,
-        flags,
-        data.encode() if data else None,
-    )
-    _check(rc, f"mount {target}")
 
 
 def unavailable() -> str | None:
@@ -127,27 +111,27 @@ def _build(keep: list[Path], tmp_mb: int, net: Path | None) -> int:
     if net is not None:
         fd = os.open(net, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            _check(_libc.setns(fd, CLONE_NEWNET), "setns(CLONE_NEWNET)")
+            syscalls.setns(fd, CLONE_NEWNET)
         finally:
             os.close(fd)
-    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-    _mount(None, Path("/"), None, MS_REC | MS_PRIVATE, None)
+    syscalls.unshare(CLONE_NEWNS)
+    mount(None, Path("/"), None, MS_REC | MS_PRIVATE, None)
     # opened in the new namespace (a bind from another namespace's mount is refused), before /tmp
     # is covered
     held = [os.open(path, os.O_PATH | os.O_CLOEXEC) for path in keep]
     try:
-        _mount("tmpfs", TMP, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
+        mount("tmpfs", TMP, "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m,mode=1777")
         for path, fd in zip(keep, held, strict=True):
             path.mkdir(parents=True, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+            mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
     finally:
         for fd in held:
             os.close(fd)
     if SHM.is_dir():
-        _mount("tmpfs", SHM, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_MB}m,mode=1777")
-    _mount("proc", Path("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
+        mount("tmpfs", SHM, "tmpfs", MS_NOSUID | MS_NODEV, f"size={SHM_MB}m,mode=1777")
+    mount("proc", Path("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
     if net is not None:  # a sysfs shows the network namespace of whoever mounts it
-        _mount("sysfs", Path("/sys"), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+        mount("sysfs", Path("/sys"), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
     return os.open("/proc/thread-self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
 
 
@@ -226,4 +210,4 @@ class NamespaceSeat:
 def enter(fd: int) -> None:
     """Move the calling (single-threaded, forked) process into the mount namespace at ``fd``; its
     working directory is then that namespace's root."""
-    _check(_libc.setns(fd, CLONE_NEWNS), "setns(CLONE_NEWNS)")
+    syscalls.setns(fd, CLONE_NEWNS)

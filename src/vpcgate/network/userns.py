@@ -26,27 +26,23 @@ Errors::
 
 from __future__ import annotations
 
-import ctypes
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from vpcgate import syscalls
 from vpcgate.errors import ConfigError
+from vpcgate.syscalls import CLONE_NEWNS, CLONE_NEWUSER, MS_PRIVATE, MS_REC
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUSER = 0x10000000
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
 NETNS_DIR = Path("/run/netns")
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
-
-def _check(rc: int, what: str) -> None:
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise ConfigError(f"user-namespace mode: {what} failed: {os.strerror(err)}")
+def _step(what: str, call: Callable[[], None]) -> None:
+    try:
+        call()
+    except OSError as error:
+        raise ConfigError(f"user-namespace mode: {what} failed: {error.strerror}") from None
 
 
 def in_userns() -> bool:
@@ -68,11 +64,12 @@ def enter_userns() -> None:
     if not NETNS_DIR.is_dir():
         raise ConfigError(f"user-namespace mode needs {NETNS_DIR} (once per boot: sudo mkdir -p {NETNS_DIR})")
     uid, gid = os.geteuid(), os.getegid()
-    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER|CLONE_NEWNS)")
+    _step("unshare(CLONE_NEWUSER|CLONE_NEWNS)", lambda: syscalls.unshare(CLONE_NEWUSER | CLONE_NEWNS))
     Path("/proc/self/setgroups").write_text("deny")
     Path("/proc/self/uid_map").write_text(f"0 {uid} 1")
     Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
-    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "making / private")
-    _check(
-        _libc.mount(b"tmpfs", bytes(NETNS_DIR), b"tmpfs", 0, b"mode=0755"), f"mounting a tmpfs on {NETNS_DIR}"
+    _step("making / private", lambda: syscalls.mount(None, Path("/"), None, MS_REC | MS_PRIVATE, None))
+    _step(
+        f"mounting a tmpfs on {NETNS_DIR}",
+        lambda: syscalls.mount("tmpfs", NETNS_DIR, "tmpfs", 0, "mode=0755"),
     )

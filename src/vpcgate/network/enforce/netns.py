@@ -1,10 +1,10 @@
-"""Entering a named network namespace from Python: ``setns(2)`` through ctypes, one thread at a time.
+"""Entering a named network namespace from Python: ``setns(2)`` (``vpcgate.syscalls``), one thread at a time.
 
 A network namespace belongs to a thread, not a process: a thread that ``setns``-es into
 ``/run/netns/<name>`` sees that namespace's interfaces, ``/proc/sys/net`` and netlink, while the
 event loop's thread stays in the host's. So work that must happen *inside* a namespace (writing its
 sysctls, loading its nftables ruleset, opening a listening socket there) runs in a short-lived thread
-that enters it and then dies. Python 3.11 has no ``os.setns``; hence ctypes.
+that enters it and then dies. Python 3.11 has no ``os.setns``; ``vpcgate.syscalls`` has it.
 
 Errors::
 
@@ -14,26 +14,17 @@ Errors::
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-CLONE_NEWNET = 0x40000000
-MS_BIND = 4096
+from vpcgate import syscalls
+from vpcgate.syscalls import CLONE_NEWNET, MS_BIND
+
 NETNS_DIR = Path("/run/netns")
 T = TypeVar("T")
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-
-
-def _check(rc: int, what: str) -> None:
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
 def netns_path(name: str) -> Path:
@@ -42,9 +33,7 @@ def netns_path(name: str) -> Path:
 
 def setns_fd(fd: int) -> None:
     """Move the calling thread into the network namespace open at ``fd`` (fork-safe: no allocation)."""
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"setns: {os.strerror(err)}")
+    syscalls.setns(fd, CLONE_NEWNET)
 
 
 def call_in(path: Path, fn: Callable[[], T]) -> T:
@@ -92,8 +81,8 @@ def create_named(name: str) -> Path:
     path.touch(mode=0o444, exist_ok=False)
 
     def make() -> None:
-        _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
-        _check(_libc.mount(b"/proc/thread-self/ns/net", bytes(path), None, MS_BIND, None), f"bind {path}")
+        syscalls.unshare(CLONE_NEWNET)
+        syscalls.mount("/proc/thread-self/ns/net", path, None, MS_BIND, None)
 
     box: dict[str, BaseException] = {}
 
