@@ -415,11 +415,10 @@ class _Parser:
 
     def d_foreach(self, nodes: list[Node], start: int) -> None:
         self.open_paren("foreach", start)
-        if not self.src.startswith("$", self.pos):
-            raise self.error("#foreach needs a loop variable, e.g. #foreach($item in $list)")
-        var = self.expr_reference()
-        if var.steps:
-            raise self.error("the #foreach loop variable must be a plain name")
+        var = self.plain_reference(
+            "#foreach needs a loop variable, e.g. #foreach($item in $list)",
+            "the #foreach loop variable must be a plain name",
+        )
         self.skip_ws()
         if not (self.src.startswith("in", self.pos) and not _WORD.match(self.src, self.pos + 2)):
             raise self.error("expected 'in' in #foreach")
@@ -462,12 +461,19 @@ class _Parser:
         self.macros[name] = Macro(name, tuple(params), body)
 
     def macro_param(self) -> str:
+        return self.plain_reference(
+            "expected a $parameter or ')' in #macro", "a macro parameter must be a plain name"
+        ).name
+
+    def plain_reference(self, missing: str, not_plain: str) -> Ref:
+        """A ``$name`` with no property, index or call after it (loop variables, macro parameters,
+        #define targets); ``missing`` and ``not_plain`` are the errors for no reference and for more."""
         if not self.src.startswith("$", self.pos):
-            raise self.error("expected a $parameter or ')' in #macro")
-        param = self.expr_reference()
-        if param.steps:
-            raise self.error("a macro parameter must be a plain name")
-        return param.name
+            raise self.error(missing)
+        ref = self.expr_reference()
+        if ref.steps:
+            raise self.error(not_plain)
+        return ref
 
     def paren_items(self, read: Callable[[], T], unclosed: str, start: int) -> list[T]:
         """Items up to the closing ``)`` (just after the opening one), separated by spaces or
@@ -487,11 +493,9 @@ class _Parser:
 
     def d_define(self, nodes: list[Node], start: int) -> None:
         self.open_paren("define", start)
-        if not self.src.startswith("$", self.pos):
-            raise self.error("#define needs a reference, e.g. #define($block)")
-        target = self.expr_reference()
-        if target.steps:
-            raise self.error("#define needs a plain name")
+        target = self.plain_reference(
+            "#define needs a reference, e.g. #define($block)", "#define needs a plain name"
+        )
         self.close_paren("define")
         self.eat_newline()
         body = self.block_to_end("define", start)
