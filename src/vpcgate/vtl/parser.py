@@ -192,6 +192,15 @@ class _Parser:
 
     def text_reference(self) -> tuple[Ref, bool, Output] | None:
         """``$a``, ``$!a``, ``${a}``, ``$!{a.b(c)}``... in text; None (position kept) if not one."""
+        found = self.reference(in_text=True)
+        if found is None:
+            return None
+        ref, quiet = found
+        return ref, quiet, Output(ref, quiet, ref.literal)
+
+    def reference(self, *, in_text: bool) -> tuple[Ref, bool] | None:
+        """The reference at ``$`` and whether it is quiet (``$!``). What is not one is plain text in
+        text (None, position kept) and an error in an expression."""
         src = self.src
         start = self.pos
         p = start + 1
@@ -203,17 +212,20 @@ class _Parser:
             p += 1
         match = _IDENT.match(src, p)
         if match is None:
-            return None
+            if in_text:
+                return None
+            raise self.error("expected a name after '$'", start)
         self.pos = match.end()
-        steps = self.steps(in_text=True)
+        steps = self.steps(in_text=in_text)
         if formal:
             if not src.startswith("}", self.pos):
-                self.pos = start
-                return None
+                if in_text:
+                    self.pos = start
+                    return None
+                raise self.error("expected '}' to close '${'", start)
             self.pos += 1
         line, column = self.where(start)
-        ref = Ref(match.group(), tuple(steps), line, column, src[start : self.pos])
-        return ref, quiet, Output(ref, quiet, src[start : self.pos])
+        return Ref(match.group(), tuple(steps), line, column, src[start : self.pos]), quiet
 
     def steps(self, *, in_text: bool) -> list[Step]:
         src = self.src
@@ -618,25 +630,9 @@ class _Parser:
         raise self.error(f"unexpected {src[pos]!r} in an expression")
 
     def expr_reference(self) -> Ref:
-        start = self.pos
-        src = self.src
-        p = start + 1
-        if src.startswith("!", p):
-            p += 1
-        formal = src.startswith("{", p)
-        if formal:
-            p += 1
-        match = _IDENT.match(src, p)
-        if match is None:
-            raise self.error("expected a name after '$'", start)
-        self.pos = match.end()
-        steps = self.steps(in_text=False)
-        if formal:
-            if not src.startswith("}", self.pos):
-                raise self.error("expected '}' to close '${'", start)
-            self.pos += 1
-        line, column = self.where(start)
-        return Ref(match.group(), tuple(steps), line, column, src[start : self.pos])
+        found = self.reference(in_text=False)
+        assert found is not None  # in an expression a non-reference raised
+        return found[0]
 
     def string_literal(self) -> Expr:
         src = self.src
