@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.integration.gateway.conftest import Caller
-from vpcgate.app import App, AppConfig
+from tests.integration.gateway.conftest import Caller, serving_app
+from vpcgate.app import AppConfig
 from vpcgate.gateway.guard_setup import GuardSettings
-from vpcgate.http.client import ClientResponse, HttpClient
+from vpcgate.http.client import ClientResponse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -27,14 +27,8 @@ async def guarded(
         state_dir=tmp_path / "state",
         guards=guards,
     )
-    app = App.deploy(config)
-    client = HttpClient()
-    await app.start()
-    try:
-        yield Caller(app, client)
-    finally:
-        await client.close()
-        await app.stop()
+    async with serving_app(config) as caller:
+        yield caller
 
 
 def body(response: ClientResponse) -> Any:

@@ -55,6 +55,13 @@ async def running(
         state_dir=state_dir or tmp_path / "state",
         network_mode=network_mode,
     )
+    async with serving_app(config) as caller:
+        yield caller
+
+
+@contextlib.asynccontextmanager
+async def serving_app(config: AppConfig) -> AsyncIterator[Caller]:
+    """The app deployed from ``config``, started, with a client; stopped afterwards."""
     app = App.deploy(config)
     client = HttpClient()
     await app.start()
